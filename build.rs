@@ -1,0 +1,5 @@
+const COMMANDS: &[&str] = &[];
+
+fn main() {
+    tauri_plugin::Builder::new(COMMANDS).build();
+}

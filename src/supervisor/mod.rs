@@ -1,0 +1,25 @@
+//! The supervision engine: spawn, ready, watch, restart and stop sidecar processes.
+//! It knows nothing of Tauri: `policy` decides (no I/O), `platform` does I/O, `runtime` runs them.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), tauri_plugin_sidecar::supervisor::SupervisorError> {
+//! use tauri_plugin_sidecar::supervisor::{SidecarHandle, SidecarSpec};
+//! let sidecar = SidecarHandle::new(SidecarSpec::new("api", "python3", vec!["app.py".into()]));
+//! sidecar.start().await?;
+//! let backend = sidecar.wait_ready(None).await?;
+//! println!("backend at {}", backend.url);
+//! sidecar.stop().await?;
+//! # Ok(()) }
+//! ```
+
+mod error;
+pub mod platform;
+pub mod policy;
+mod runtime;
+mod spec;
+mod status;
+
+pub use error::SupervisorError;
+pub use runtime::{SidecarHandle, Supervisor};
+pub use spec::{HealthSpec, RestartPolicy, RestartSpec, SidecarSpec};
+pub use status::{Backend, LogLine, State, Status, StopOutcome, Stream};

@@ -1,0 +1,13 @@
+//! I/O at the edges of the engine: spawning and signalling process groups, probing HTTP,
+//! picking ports, draining output. Small files, one OS mechanism each.
+
+mod keeper_thread;
+pub mod output;
+#[cfg(target_os = "linux")]
+mod parent_death;
+pub mod port;
+pub mod probe;
+pub mod process;
+pub mod token;
+#[cfg(unix)]
+mod watchdog;

@@ -1,0 +1,114 @@
+//! Reads a child's output pipe to the end, always, splitting it into lines of bounded length.
+//! A child whose pipe is not drained blocks once the pipe is full; one endless line must not
+//! grow memory without bound.
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// Longest line kept; the rest of a longer line is dropped and the line is marked as cut.
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
+
+/// Suffix of a line that was cut at [`MAX_LINE_BYTES`].
+pub const CUT_MARK: &str = " …[line cut]";
+
+/// Reads `pipe` until EOF (or a read error) and calls `on_line` for every line, without its
+/// line ending; invalid UTF-8 is replaced.
+pub async fn drain_lines(mut pipe: impl AsyncRead + Unpin, mut on_line: impl FnMut(String)) {
+    let mut splitter = LineSplitter::default();
+    let mut chunk = vec![0u8; 8 * 1024];
+    loop {
+        match pipe.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => splitter.push(&chunk[..n], &mut on_line),
+        }
+    }
+    splitter.finish(&mut on_line);
+}
+
+/// Splits a byte stream into bounded lines.
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    line: Vec<u8>,
+    cut: bool,
+}
+
+impl LineSplitter {
+    /// Feeds bytes; calls `on_line` for each completed line.
+    pub fn push(&mut self, mut bytes: &[u8], on_line: &mut impl FnMut(String)) {
+        while !bytes.is_empty() {
+            let (part, rest, ended) = match bytes.iter().position(|b| *b == b'\n') {
+                Some(i) => (&bytes[..i], &bytes[i + 1..], true),
+                None => (bytes, &[][..], false),
+            };
+            let room = MAX_LINE_BYTES - self.line.len();
+            if part.len() > room {
+                self.cut = true;
+            }
+            self.line.extend_from_slice(&part[..part.len().min(room)]);
+            if ended {
+                self.emit(on_line);
+            }
+            bytes = rest;
+        }
+    }
+
+    /// Emits what is left after EOF as a last line.
+    pub fn finish(&mut self, on_line: &mut impl FnMut(String)) {
+        if !self.line.is_empty() || self.cut {
+            self.emit(on_line);
+        }
+    }
+
+    fn emit(&mut self, on_line: &mut impl FnMut(String)) {
+        if self.line.last() == Some(&b'\r') {
+            self.line.pop();
+        }
+        let mut text = String::from_utf8_lossy(&self.line).into_owned();
+        if self.cut {
+            text.push_str(CUT_MARK);
+        }
+        self.line.clear();
+        self.cut = false;
+        on_line(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(chunks: &[&[u8]]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut s = LineSplitter::default();
+        for c in chunks {
+            s.push(c, &mut |l| out.push(l));
+        }
+        s.finish(&mut |l| out.push(l));
+        out
+    }
+
+    #[test]
+    fn lines_across_chunks_crlf_and_a_last_line_without_newline() {
+        assert_eq!(split(&[b"a\r\nb", b"c\n\nd"]), ["a", "bc", "", "d"]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        assert_eq!(split(&[b"ok \xff\xfe end\n"]), ["ok \u{fffd}\u{fffd} end"]);
+    }
+
+    #[test]
+    fn an_endless_line_is_cut_and_memory_stays_bounded() {
+        let mut s = LineSplitter::default();
+        let mut out = Vec::new();
+        let block = vec![b'x'; 1024 * 1024];
+        for _ in 0..20 {
+            s.push(&block, &mut |l| out.push(l));
+            assert!(s.line.capacity() <= 2 * MAX_LINE_BYTES);
+        }
+        s.push(b"\nnext\n", &mut |l| out.push(l));
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].len(), MAX_LINE_BYTES + CUT_MARK.len());
+        assert!(out[0].ends_with(CUT_MARK));
+        assert_eq!(out[1], "next");
+    }
+}

@@ -1,0 +1,175 @@
+//! A sidecar's process tree: spawned in its own process group (Windows: a job object), signalled
+//! as a group, its exit awaited (never polled), and stopped with SIGTERM, a timeout, then SIGKILL.
+
+use std::ffi::OsString;
+use std::io;
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+use process_wrap::tokio::{ChildWrapper, CommandWrap, KillOnDrop};
+use tokio::process::{ChildStderr, ChildStdout};
+
+use super::keeper_thread::run_on_keeper;
+use crate::supervisor::status::StopOutcome;
+
+/// What to execute.
+#[derive(Debug, Clone)]
+pub struct LaunchPlan {
+    /// Program path or name on `PATH`.
+    pub program: PathBuf,
+    /// Arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: Vec<(String, OsString)>,
+    /// Working directory.
+    pub cwd: Option<PathBuf>,
+}
+
+/// A running (or exited, not yet cleaned up) sidecar process group.
+#[derive(Debug)]
+pub struct SidecarProcess {
+    child: Box<dyn ChildWrapper>,
+    pid: u32,
+    exit: Option<ExitStatus>,
+    #[cfg(unix)]
+    _watchdog: Option<super::watchdog::Watchdog>,
+}
+
+/// The output pipes of a freshly spawned sidecar; they must be drained.
+#[derive(Debug)]
+pub struct OutputPipes {
+    /// Standard output.
+    pub stdout: ChildStdout,
+    /// Standard error.
+    pub stderr: ChildStderr,
+}
+
+impl SidecarProcess {
+    /// Spawns `plan` in a new process group from the long-lived spawner thread.
+    pub async fn launch(plan: LaunchPlan) -> io::Result<(Self, OutputPipes)> {
+        run_on_keeper(move || Self::launch_here(plan)).await
+    }
+
+    fn launch_here(plan: LaunchPlan) -> io::Result<(Self, OutputPipes)> {
+        let mut command = CommandWrap::with_new(&plan.program, |c| {
+            c.args(&plan.args)
+                .envs(plan.env.iter().map(|(k, v)| (k, v)))
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            if let Some(cwd) = &plan.cwd {
+                c.current_dir(cwd);
+            }
+        });
+        command.wrap(KillOnDrop);
+        #[cfg(unix)]
+        command.wrap(process_wrap::tokio::ProcessGroup::leader());
+        #[cfg(target_os = "linux")]
+        command.wrap(super::parent_death::KillOnParentDeath);
+        #[cfg(windows)]
+        command.wrap(process_wrap::tokio::JobObject);
+
+        let mut child = command.spawn()?;
+        let pid = child
+            .id()
+            .ok_or_else(|| io::Error::other("the child has no process id"))?;
+        let pipes = OutputPipes {
+            stdout: child
+                .stdout()
+                .take()
+                .ok_or_else(|| io::Error::other("stdout was not piped"))?,
+            stderr: child
+                .stderr()
+                .take()
+                .ok_or_else(|| io::Error::other("stderr was not piped"))?,
+        };
+        #[cfg(unix)]
+        let watchdog = match super::watchdog::Watchdog::start(pid) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                log::warn!("cannot start the watchdog for process group {pid}: {e}");
+                None
+            }
+        };
+        Ok((
+            Self {
+                child,
+                pid,
+                exit: None,
+                #[cfg(unix)]
+                _watchdog: watchdog,
+            },
+            pipes,
+        ))
+    }
+
+    /// Process id of the direct child (on Unix also the process group id).
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Waits until the direct child exits. Cancel-safe; returns the cached status once it has.
+    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+        if let Some(status) = self.exit {
+            return Ok(status);
+        }
+        let status = self.wait_leader().await?;
+        self.exit = Some(status);
+        Ok(status)
+    }
+
+    #[cfg(unix)]
+    async fn wait_leader(&mut self) -> io::Result<ExitStatus> {
+        // Wait for the leader only: the group wait of `ProcessGroupChild` would also wait for the
+        // watchdog, which lives until the group is killed.
+        // SAFETY: the only state `ProcessGroupChild` keeps about the raw child is its cached exit
+        // status, used by its own `wait`/`try_wait`, which this type never calls.
+        let leader = unsafe { self.child.try_inner_child_mut() };
+        leader
+            .ok_or_else(|| io::Error::other("no native child"))?
+            .wait()
+            .await
+    }
+
+    #[cfg(not(unix))]
+    async fn wait_leader(&mut self) -> io::Result<ExitStatus> {
+        Box::into_pin(self.child.wait()).await
+    }
+
+    /// Asks the whole group to stop (SIGTERM). Windows has no such request: this kills the job.
+    pub fn terminate_group(&mut self) {
+        #[cfg(unix)]
+        let sent = self.child.signal(nix::sys::signal::Signal::SIGTERM as i32);
+        #[cfg(not(unix))]
+        let sent = self.child.start_kill();
+        if let Err(e) = sent {
+            log::debug!("terminate process group {}: {e}", self.pid);
+        }
+    }
+
+    /// Kills every process left in the group (SIGKILL; Windows: terminates the job).
+    pub fn kill_group(&mut self) {
+        if let Err(e) = self.child.start_kill() {
+            // ESRCH: nothing left in the group.
+            log::trace!("kill process group {}: {e}", self.pid);
+        }
+    }
+
+    /// SIGTERM to the group, up to `timeout` for the child to exit, then SIGKILL to the group.
+    /// Whatever is left in the group after the child exited is killed too.
+    pub async fn stop(&mut self, timeout: Duration) -> (StopOutcome, Option<ExitStatus>) {
+        if self.exit.is_some() {
+            self.kill_group();
+            return (StopOutcome::NotRunning, self.exit);
+        }
+        self.terminate_group();
+        let outcome = match tokio::time::timeout(timeout, self.wait()).await {
+            Ok(_) => StopOutcome::Graceful,
+            Err(_) => StopOutcome::Killed,
+        };
+        self.kill_group();
+        let status = self.wait().await.ok();
+        (outcome, status)
+    }
+}

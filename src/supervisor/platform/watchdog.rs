@@ -1,0 +1,32 @@
+//! Unix: a tiny `sh` placed in the sidecar's process group that kills the whole group when the app
+//! dies. It blocks reading a pipe whose only writer is the app (the write end is close-on-exec);
+//! when the app dies by any means the pipe reaches EOF and the watchdog sends SIGKILL to its group.
+
+use std::io;
+use std::process::Stdio;
+
+use tokio::process::{Child, Command};
+
+/// Ignores the stop signals the group receives, waits for EOF, then kills its own process group.
+const SCRIPT: &str = "trap '' TERM INT HUP; read -r _; kill -9 0";
+
+/// The running watchdog; dropping it kills it.
+#[derive(Debug)]
+pub struct Watchdog {
+    _child: Child,
+}
+
+impl Watchdog {
+    /// Starts a watchdog inside process group `pgid`.
+    pub fn start(pgid: u32) -> io::Result<Self> {
+        let child = Command::new("/bin/sh")
+            .args(["-c", SCRIPT])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(pgid as i32)
+            .kill_on_drop(true)
+            .spawn()?;
+        Ok(Self { _child: child })
+    }
+}

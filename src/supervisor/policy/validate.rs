@@ -1,0 +1,279 @@
+//! Checks a set of sidecar specs before anything runs, and orders them by their dependencies.
+//! Every problem is reported (not just the first), each naming the sidecar and the key.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::time::Duration;
+
+use crate::supervisor::spec::SidecarSpec;
+
+/// One problem in the configuration of one sidecar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// Key path below the plugin's config, e.g. `sidecars.api.health.path`.
+    pub path: String,
+    /// What is wrong, e.g. `must start with "/"`.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.path, self.message)
+    }
+}
+
+/// Validates `specs` and returns their names in dependency order (dependencies first).
+pub fn validate(specs: &[SidecarSpec]) -> Result<Vec<String>, Vec<ConfigProblem>> {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for spec in specs {
+        check_one(spec, &mut problems);
+        if !seen.insert(spec.name.as_str()) {
+            problems.push(problem(&spec.name, "", "is declared twice"));
+        }
+    }
+    for spec in specs {
+        for dep in &spec.depends_on {
+            if !seen.contains(dep.as_str()) {
+                problems.push(problem(
+                    &spec.name,
+                    "dependsOn",
+                    &format!("names `{dep}`, which is not a declared sidecar"),
+                ));
+            }
+        }
+    }
+    let order = match dependency_order(specs) {
+        Ok(order) => order,
+        Err(cycle) => {
+            problems.push(problem(
+                &cycle[0],
+                "dependsOn",
+                &format!("forms a dependency cycle: {}", cycle.join(" -> ")),
+            ));
+            Vec::new()
+        }
+    };
+    if problems.is_empty() {
+        Ok(order)
+    } else {
+        Err(problems)
+    }
+}
+
+fn problem(name: &str, key: &str, message: &str) -> ConfigProblem {
+    let path = if key.is_empty() {
+        format!("sidecars.{name}")
+    } else {
+        format!("sidecars.{name}.{key}")
+    };
+    ConfigProblem {
+        path,
+        message: message.to_owned(),
+    }
+}
+
+fn check_one(spec: &SidecarSpec, problems: &mut Vec<ConfigProblem>) {
+    let name = spec.name.as_str();
+    let mut require = |ok: bool, key: &str, message: &str| {
+        if !ok {
+            problems.push(problem(name, key, message));
+        }
+    };
+    require(!name.trim().is_empty(), "", "has an empty name");
+    require(
+        !spec.program.as_os_str().is_empty(),
+        "command",
+        "must not be empty",
+    );
+    require(
+        spec.health.path.starts_with('/'),
+        "health.path",
+        "must start with \"/\"",
+    );
+    require(
+        spec.health.failure_threshold >= 1,
+        "health.failureThreshold",
+        "must be at least 1",
+    );
+    require(
+        !spec.port_env.trim().is_empty(),
+        "portEnv",
+        "must not be empty",
+    );
+    require(
+        spec.token_env.as_ref().is_none_or(|t| !t.trim().is_empty()),
+        "tokenEnv",
+        "must not be empty",
+    );
+    require(
+        spec.port != Some(0),
+        "port",
+        "must be between 1 and 65535 (or 0 for a free port)",
+    );
+    require(spec.log_lines >= 1, "logLines", "must be at least 1");
+    let positive: [(&str, Duration); 8] = [
+        ("health.intervalMs", spec.health.interval),
+        ("health.timeoutMs", spec.health.timeout),
+        ("startupTimeoutMs", spec.startup_timeout),
+        ("shutdownTimeoutMs", spec.shutdown_timeout),
+        ("restart.windowMs", spec.restart.window),
+        ("restart.initialDelayMs", spec.restart.initial_delay),
+        ("restart.maxDelayMs", spec.restart.max_delay),
+        ("restart.resetAfterMs", spec.restart.reset_after),
+    ];
+    for (key, value) in positive {
+        require(!value.is_zero(), key, "must be greater than 0");
+    }
+    require(
+        spec.restart.max_delay >= spec.restart.initial_delay,
+        "restart.maxDelayMs",
+        "must not be less than restart.initialDelayMs",
+    );
+}
+
+/// Names in an order where every sidecar comes after its dependencies (Kahn's algorithm, ties by
+/// name so the order is stable). On a cycle, returns the names of one cycle, closed (`a, b, a`).
+/// Unknown dependencies are ignored here; [`validate`] reports them.
+pub fn dependency_order(specs: &[SidecarSpec]) -> Result<Vec<String>, Vec<String>> {
+    let deps: BTreeMap<&str, BTreeSet<&str>> = specs
+        .iter()
+        .map(|s| {
+            let known = s
+                .depends_on
+                .iter()
+                .map(String::as_str)
+                .filter(|d| specs.iter().any(|o| o.name == *d));
+            (s.name.as_str(), known.collect())
+        })
+        .collect();
+    let mut order: Vec<String> = Vec::new();
+    let mut placed: BTreeSet<&str> = BTreeSet::new();
+    while placed.len() < deps.len() {
+        let next = deps
+            .iter()
+            .find(|(n, d)| !placed.contains(*n) && d.iter().all(|x| placed.contains(x)));
+        match next {
+            Some((name, _)) => {
+                placed.insert(name);
+                order.push((*name).to_owned());
+            }
+            None => return Err(find_cycle(&deps, &placed)),
+        }
+    }
+    Ok(order)
+}
+
+fn find_cycle(deps: &BTreeMap<&str, BTreeSet<&str>>, placed: &BTreeSet<&str>) -> Vec<String> {
+    // Every unplaced sidecar has an unplaced dependency, so walking them must revisit one.
+    let mut path: Vec<&str> = vec![deps
+        .keys()
+        .find(|n| !placed.contains(*n))
+        .copied()
+        .unwrap_or_default()];
+    loop {
+        let last = *path.last().unwrap_or(&"");
+        let Some(next) = deps
+            .get(last)
+            .and_then(|d| d.iter().find(|x| !placed.contains(*x)))
+        else {
+            return path.into_iter().map(str::to_owned).collect();
+        };
+        if let Some(start) = path.iter().position(|p| p == next) {
+            let mut cycle: Vec<String> = path[start..].iter().map(|s| (*s).to_owned()).collect();
+            cycle.push((*next).to_owned());
+            return cycle;
+        }
+        path.push(next);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, deps: &[&str]) -> SidecarSpec {
+        let mut s = SidecarSpec::new(name, "python3", vec![]);
+        s.depends_on = deps.iter().map(|d| (*d).to_owned()).collect();
+        s
+    }
+
+    fn messages(specs: &[SidecarSpec]) -> Vec<String> {
+        validate(specs)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn dependencies_come_first() {
+        let specs = [
+            spec("web", &["api", "db"]),
+            spec("api", &["db"]),
+            spec("db", &[]),
+        ];
+        assert_eq!(validate(&specs).unwrap(), ["db", "api", "web"]);
+    }
+
+    #[test]
+    fn a_cycle_is_named() {
+        let specs = [
+            spec("a", &["b"]),
+            spec("b", &["c"]),
+            spec("c", &["a"]),
+            spec("d", &[]),
+        ];
+        assert_eq!(
+            messages(&specs),
+            ["sidecars.a.dependsOn forms a dependency cycle: a -> b -> c -> a"]
+        );
+    }
+
+    #[test]
+    fn a_self_dependency_is_a_cycle() {
+        assert_eq!(
+            messages(&[spec("a", &["a"])]),
+            ["sidecars.a.dependsOn forms a dependency cycle: a -> a"]
+        );
+    }
+
+    #[test]
+    fn unknown_dependency_is_named() {
+        assert_eq!(
+            messages(&[spec("a", &["nope"])]),
+            ["sidecars.a.dependsOn names `nope`, which is not a declared sidecar"]
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_key() {
+        let mut s = spec("api", &[]);
+        s.health.path = "api/health".into();
+        s.health.interval = Duration::ZERO;
+        s.restart.initial_delay = Duration::from_secs(2);
+        s.restart.max_delay = Duration::from_secs(1);
+        s.port = Some(0);
+        assert_eq!(
+            messages(&[s]),
+            [
+                "sidecars.api.health.path must start with \"/\"",
+                "sidecars.api.port must be between 1 and 65535 (or 0 for a free port)",
+                "sidecars.api.health.intervalMs must be greater than 0",
+                "sidecars.api.restart.maxDelayMs must not be less than restart.initialDelayMs",
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_and_duplicate_names_are_reported() {
+        let got = messages(&[spec("", &[]), spec("x", &[]), spec("x", &[])]);
+        assert_eq!(
+            got,
+            [
+                "sidecars. has an empty name",
+                "sidecars.x is declared twice"
+            ]
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! The running engine: one task per sidecar that feeds platform events into the policy and
+//! carries out its decisions, and handles to ask it things.
+
+mod group;
+mod handle;
+mod log_ring;
+mod probing;
+mod shared;
+mod task;
+
+pub use group::Supervisor;
+pub use handle::SidecarHandle;

@@ -1,0 +1,88 @@
+//! The two probe loops: readiness while starting (frequent, cheap, woken early by output) and
+//! liveness once ready (every `interval`, `failure_threshold` misses in a row mean unhealthy).
+
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::{sleep, timeout, Instant};
+
+use crate::supervisor::platform::probe;
+use crate::supervisor::policy::health_verdict::{judge, Verdict};
+use crate::supervisor::policy::ready_schedule::{connect_retry_delay, not_ready_retry_delay};
+use crate::supervisor::spec::HealthSpec;
+
+/// Where and how to probe one start of a sidecar.
+#[derive(Debug, Clone)]
+pub struct ProbeTarget {
+    /// The port of this start.
+    pub port: u16,
+    /// The token of this start.
+    pub token: Option<String>,
+    /// The probe settings.
+    pub health: HealthSpec,
+}
+
+impl ProbeTarget {
+    /// One probe: connect, GET, judge. `Err` is a reason for status messages.
+    pub async fn probe_once(&self) -> Result<(), String> {
+        let attempt = async {
+            let stream = probe::connect(self.port)
+                .await
+                .map_err(|e| format!("cannot connect: {e}"))?;
+            self.ask(stream).await
+        };
+        match timeout(self.health.timeout, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "health endpoint did not answer within {} ms",
+                self.health.timeout.as_millis()
+            )),
+        }
+    }
+
+    async fn ask(&self, stream: tokio::net::TcpStream) -> Result<(), String> {
+        let answer =
+            probe::get(stream, self.port, &self.health.path, self.token.as_deref()).await?;
+        match judge(answer.status, &answer.body, &self.health.expect) {
+            Verdict::Healthy => Ok(()),
+            Verdict::Unhealthy(reason) => Err(reason),
+        }
+    }
+
+    /// Returns once the sidecar answers healthy. `last_failure` holds the latest reason it did not.
+    /// Output from the child (`output_seen`) wakes an early attempt once the 1 ms phase is over.
+    pub async fn until_ready(&self, output_seen: &Notify, last_failure: &mut String) {
+        let started = Instant::now();
+        let mut not_ready_answers = 0;
+        loop {
+            let delay = match probe::connect(self.port).await {
+                Err(e) => {
+                    *last_failure = format!("cannot connect: {e}");
+                    connect_retry_delay(started.elapsed())
+                }
+                Ok(stream) => match timeout(self.health.timeout, self.ask(stream)).await {
+                    Ok(Ok(())) => return,
+                    Ok(Err(reason)) => {
+                        *last_failure = reason;
+                        not_ready_answers += 1;
+                        not_ready_retry_delay(not_ready_answers - 1)
+                    }
+                    Err(_) => {
+                        *last_failure = format!(
+                            "health endpoint did not answer within {} ms",
+                            self.health.timeout.as_millis()
+                        );
+                        connect_retry_delay(started.elapsed())
+                    }
+                },
+            };
+            tokio::select! {
+                _ = sleep(delay) => {}
+                _ = async {
+                    output_seen.notified().await;
+                    sleep(Duration::from_millis(1)).await;
+                } => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! State shared by a sidecar's supervising task (the only writer) and its handles (readers).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use tokio::sync::{broadcast, oneshot, watch};
+
+use super::log_ring::LogRing;
+use crate::supervisor::status::{Backend, LogLine, Status, StopOutcome};
+
+/// How many unread status or log events a slow subscriber may fall behind before it lags.
+const EVENT_BUFFER: usize = 1024;
+
+/// A request from a handle to the supervising task.
+#[derive(Debug)]
+pub enum Request {
+    /// Start if not running; answered once the start is under way.
+    Start(oneshot::Sender<()>),
+    /// Stop (if running) and start again; answered once the new start is under way.
+    Restart(oneshot::Sender<()>),
+    /// Stop; answered when the process group is gone.
+    Stop(oneshot::Sender<StopOutcome>),
+}
+
+/// Everything a handle can read about one sidecar.
+#[derive(Debug)]
+pub struct Shared {
+    pub name: String,
+    pub status: watch::Sender<Status>,
+    pub events: broadcast::Sender<Status>,
+    pub log_events: broadcast::Sender<LogLine>,
+    pub logs: Mutex<LogRing>,
+    /// Address and token of the current start.
+    pub backend: Mutex<Option<Backend>>,
+    /// Start or restart requests sent but not yet taken up by the task.
+    pub pending_starts: AtomicUsize,
+}
+
+impl Shared {
+    pub fn new(name: &str, log_lines: usize) -> Self {
+        Self {
+            name: name.to_owned(),
+            status: watch::Sender::new(Status::stopped(name)),
+            events: broadcast::Sender::new(EVENT_BUFFER),
+            log_events: broadcast::Sender::new(EVENT_BUFFER),
+            logs: Mutex::new(LogRing::new(log_lines)),
+            backend: Mutex::new(None),
+            pending_starts: AtomicUsize::new(0),
+        }
+    }
+
+    /// Updates the status; subscribers get an event when anything in it changed.
+    pub fn publish(&self, update: impl FnOnce(&mut Status)) {
+        let changed = self.status.send_if_modified(|s| {
+            let before = s.clone();
+            update(s);
+            *s != before
+        });
+        if changed {
+            let _ = self.events.send(self.status.borrow().clone());
+        }
+    }
+
+    /// Records one output line: ring buffer, `log` under `sidecar::<name>`, and subscribers.
+    pub fn record_line(&self, line: LogLine) {
+        log::info!(target: &format!("sidecar::{}", self.name), "{}", line.line);
+        self.logs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(line.clone());
+        let _ = self.log_events.send(line);
+    }
+
+    /// The last `n` stderr lines, for error messages.
+    pub fn stderr_tail(&self, n: usize) -> Vec<String> {
+        self.logs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .last_stderr(n)
+    }
+
+    pub fn set_backend(&self, backend: Option<Backend>) {
+        *self.backend.lock().unwrap_or_else(|p| p.into_inner()) = backend;
+    }
+
+    pub fn backend(&self) -> Option<Backend> {
+        self.backend
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn start_requested(&self) {
+        self.pending_starts.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn start_taken_up(&self) {
+        self.pending_starts.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    pub fn start_pending(&self) -> bool {
+        self.pending_starts.load(Ordering::SeqCst) > 0
+    }
+}

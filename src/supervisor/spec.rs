@@ -1,0 +1,132 @@
+//! What to run and how to supervise it: the engine's input model.
+//! Durations are `Duration`s and every field has the documented default.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the engine needs to supervise one sidecar.
+#[derive(Debug, Clone)]
+pub struct SidecarSpec {
+    /// Name used in logs, errors and events (`sidecar::<name>` is the log target).
+    pub name: String,
+    /// Program to run: a path, or a name looked up on `PATH`.
+    pub program: PathBuf,
+    /// Arguments passed to the program.
+    pub args: Vec<String>,
+    /// Extra environment variables (the app's own environment is inherited).
+    pub env: BTreeMap<String, String>,
+    /// Working directory; `None` keeps the app's.
+    pub cwd: Option<PathBuf>,
+    /// Fixed port, or `None` to pick a free port on 127.0.0.1 for every start.
+    pub port: Option<u16>,
+    /// Environment variable that carries the port to the child.
+    pub port_env: String,
+    /// Environment variable that carries a fresh bearer token per start; `None` disables the token.
+    pub token_env: Option<String>,
+    /// Readiness and liveness probe.
+    pub health: HealthSpec,
+    /// How long a start may take before it counts as failed.
+    pub startup_timeout: Duration,
+    /// When and how fast to restart.
+    pub restart: RestartSpec,
+    /// How long a stop waits after SIGTERM before it sends SIGKILL to the process group.
+    pub shutdown_timeout: Duration,
+    /// How many output lines (stdout and stderr together) are kept for `logs`.
+    pub log_lines: usize,
+    /// Sidecars that must be ready before this one starts (and that stop after it).
+    pub depends_on: Vec<String>,
+    /// Whether [`Supervisor::start_all`](crate::supervisor::Supervisor::start_all) starts it.
+    pub autostart: bool,
+}
+
+impl SidecarSpec {
+    /// A spec with every default, running `program` with `args`.
+    pub fn new(name: impl Into<String>, program: impl Into<PathBuf>, args: Vec<String>) -> Self {
+        Self {
+            name: name.into(),
+            program: program.into(),
+            args,
+            env: BTreeMap::new(),
+            cwd: None,
+            port: None,
+            port_env: "PORT".into(),
+            token_env: None,
+            health: HealthSpec::default(),
+            startup_timeout: Duration::from_secs(30),
+            restart: RestartSpec::default(),
+            shutdown_timeout: Duration::from_secs(5),
+            log_lines: 200,
+            depends_on: Vec::new(),
+            autostart: true,
+        }
+    }
+}
+
+/// The HTTP health probe: `GET http://127.0.0.1:<port><path>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthSpec {
+    /// Request path; starts with `/`.
+    pub path: String,
+    /// Expected value of the `status` field when the body is a JSON object that has one.
+    pub expect: String,
+    /// Time between probes once the sidecar is ready.
+    pub interval: Duration,
+    /// Limit for one probe: connect, request and body.
+    pub timeout: Duration,
+    /// Consecutive failed probes after which a ready sidecar counts as unhealthy.
+    pub failure_threshold: u32,
+}
+
+impl Default for HealthSpec {
+    fn default() -> Self {
+        Self {
+            path: "/api/health".into(),
+            expect: "ok".into(),
+            interval: Duration::from_millis(5000),
+            timeout: Duration::from_millis(2000),
+            failure_threshold: 3,
+        }
+    }
+}
+
+/// When a sidecar that ended on its own is started again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartPolicy {
+    /// Never restart: a failure leaves it `failed`, a clean exit `stopped`.
+    Never,
+    /// Restart after a crash, a failed start or failed health checks; a clean exit (status 0) stops it.
+    OnFailure,
+    /// Restart after any exit that was not requested.
+    Always,
+}
+
+/// Restart policy, exponential backoff and the restart budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestartSpec {
+    /// Which endings lead to a restart.
+    pub policy: RestartPolicy,
+    /// Restarts allowed within `window`; one more puts the sidecar in `failed`.
+    pub max_restarts: u32,
+    /// Sliding window for `max_restarts`.
+    pub window: Duration,
+    /// Delay before the first restart; it doubles with each further restart.
+    pub initial_delay: Duration,
+    /// Upper bound of the delay.
+    pub max_delay: Duration,
+    /// Time a sidecar must stay ready before the delay starts again from `initial_delay`.
+    pub reset_after: Duration,
+}
+
+impl Default for RestartSpec {
+    fn default() -> Self {
+        Self {
+            policy: RestartPolicy::OnFailure,
+            max_restarts: 5,
+            window: Duration::from_millis(60_000),
+            initial_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(15_000),
+            reset_after: Duration::from_millis(30_000),
+        }
+    }
+}
