@@ -1,1 +1,348 @@
-fn main() {}
+//! Engine benchmarks against real Python processes, each compared in the same run with the
+//! original design's fixed 100 ms poll loop where that applies. Prints tables; asserts nothing.
+//!
+//! ```sh
+//! cargo bench --bench engine            # full run (about 3 minutes)
+//! BENCH_RUNS=5 BENCH_IDLE_SECS=10 cargo bench --bench engine   # quicker
+//! ```
+//! Reference points come from the fixture itself: it writes the CLOCK_MONOTONIC time at which its
+//! socket starts listening, and at which it exits, to files named in its environment.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tauri_plugin_sidecar::supervisor::platform::{port, probe};
+use tauri_plugin_sidecar::supervisor::{SidecarHandle, SidecarSpec, State, Status};
+use tokio::sync::broadcast;
+
+const BASELINE_POLL: Duration = Duration::from_millis(100);
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// CLOCK_MONOTONIC now, in nanoseconds (the clock Python's `time.CLOCK_MONOTONIC` reads).
+fn monotonic_ns() -> i128 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as i128 * 1_000_000_000 + ts.tv_nsec as i128
+}
+
+fn read_stamp(path: &Path) -> i128 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .expect("the fixture wrote its stamp")
+}
+
+fn stamp_file(dir: &Path, label: &str, run: u64) -> PathBuf {
+    dir.join(format!("{label}-{run}.ns"))
+}
+
+fn ms(ns: i128) -> f64 {
+    ns as f64 / 1e6
+}
+
+/// Median, 90th percentile and mean in milliseconds.
+fn summary(mut samples_ns: Vec<i128>) -> (f64, f64, f64) {
+    samples_ns.sort();
+    let n = samples_ns.len();
+    let median = ms(samples_ns[n / 2]);
+    let p90 = ms(samples_ns[((n * 9) / 10).min(n - 1)]);
+    let mean = ms(samples_ns.iter().sum::<i128>() / n as i128);
+    (median, p90, mean)
+}
+
+fn row(what: &str, samples: Vec<i128>) -> f64 {
+    let (median, p90, mean) = summary(samples);
+    println!("| {what:<44} | {median:>9.3} | {p90:>9.3} | {mean:>9.3} |");
+    median
+}
+
+fn table_header(title: &str) {
+    println!("\n### {title}\n");
+    println!(
+        "| {:<44} | {:>9} | {:>9} | {:>9} |",
+        "", "median ms", "p90 ms", "mean ms"
+    );
+    println!("|{:-<46}|{:->11}|{:->11}|{:->11}|", "", ":", ":", ":");
+}
+
+async fn until(events: &mut broadcast::Receiver<Status>, want: State) -> i128 {
+    loop {
+        let status = events.recv().await.expect("events");
+        if status.state == want {
+            return monotonic_ns();
+        }
+    }
+}
+
+fn stamped_spec(name: &str, fixture_file: &str, variable: &str, file: &Path) -> SidecarSpec {
+    let mut spec = SidecarSpec::new(name, "python3", vec![fixture(fixture_file)]);
+    spec.env.insert(variable.into(), file.display().to_string());
+    spec
+}
+
+/// Listen -> ready event, for the engine and for the 100 ms poll loop of the original design.
+async fn readiness(dir: &Path, runs: u64) -> (f64, f64) {
+    let (mut engine, mut baseline, mut one_get) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..runs {
+        let file = stamp_file(dir, "listen-engine", run);
+        let sidecar = SidecarHandle::new(stamped_spec(
+            "bench",
+            "serves_ok.py",
+            "LISTEN_STAMP_FILE",
+            &file,
+        ));
+        let mut events = sidecar.subscribe();
+        sidecar.start().await.unwrap();
+        let ready_at = until(&mut events, State::Ready).await;
+        engine.push(ready_at - read_stamp(&file));
+        let port = sidecar.status().port.unwrap();
+        let t = monotonic_ns();
+        assert!(poll_health(port).await);
+        one_get.push(monotonic_ns() - t);
+        sidecar.stop().await.unwrap();
+
+        let file = stamp_file(dir, "listen-baseline", run);
+        let port = port::free_port().unwrap();
+        let mut child = tokio::process::Command::new("python3")
+            .arg(fixture("serves_ok.py"))
+            .env("PORT", port.to_string())
+            .env("LISTEN_STAMP_FILE", &file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let ready_at = loop {
+            if poll_health(port).await {
+                break monotonic_ns();
+            }
+            tokio::time::sleep(BASELINE_POLL).await;
+        };
+        baseline.push(ready_at - read_stamp(&file));
+        child.kill().await.unwrap();
+    }
+    table_header(&format!(
+        "Readiness overhead: socket listening -> ready ({runs} runs each)"
+    ));
+    let e = row("engine", engine);
+    let b = row("baseline: GET /api/health every 100 ms", baseline);
+    row("for reference: one health GET to the ready server", one_get);
+    (e, b)
+}
+
+async fn poll_health(port: u16) -> bool {
+    let Ok(stream) = probe::connect(port).await else {
+        return false;
+    };
+    matches!(probe::get(stream, port, "/api/health", None).await, Ok(a) if a.status == 200)
+}
+
+/// Child exit -> state change, for the engine and for a 100 ms health poll loop.
+async fn crash_detection(dir: &Path, runs: u64) -> (f64, f64) {
+    let (mut engine, mut baseline) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        let file = stamp_file(dir, "crash-engine", run);
+        let sidecar = SidecarHandle::new(stamped_spec(
+            "bench",
+            "serves_ok.py",
+            "EXIT_STAMP_FILE",
+            &file,
+        ));
+        let mut events = sidecar.subscribe();
+        sidecar.start().await.unwrap();
+        let backend = sidecar.wait_ready(None).await.unwrap();
+        until(&mut events, State::Ready).await;
+        let _ = get_and_forget(backend.port, "/crash").await;
+        let noticed = until(&mut events, State::Restarting).await;
+        engine.push(noticed - read_stamp(&file));
+        sidecar.stop().await.unwrap();
+
+        let file = stamp_file(dir, "crash-baseline", run);
+        let port = port::free_port().unwrap();
+        let mut child = tokio::process::Command::new("python3")
+            .arg(fixture("serves_ok.py"))
+            .env("PORT", port.to_string())
+            .env("EXIT_STAMP_FILE", &file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        while !poll_health(port).await {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // A random phase against the poll period, as a crash would have.
+        let phase = Duration::from_micros(rand_below(100_000));
+        let poller = tokio::spawn(async move {
+            tokio::time::sleep(phase).await;
+            loop {
+                if !poll_health(port).await {
+                    return monotonic_ns();
+                }
+                tokio::time::sleep(BASELINE_POLL).await;
+            }
+        });
+        let _ = get_and_forget(port, "/crash").await;
+        let noticed = poller.await.unwrap();
+        baseline.push(noticed - read_stamp(&file));
+        let _ = child.wait().await;
+    }
+    table_header(&format!(
+        "Crash detection: child exit -> state change ({runs} runs each)"
+    ));
+    let e = row("engine (restarting event)", engine);
+    let b = row("baseline: health poll every 100 ms", baseline);
+    (e, b)
+}
+
+fn rand_below(n: u64) -> u64 {
+    (monotonic_ns() as u64 / 1000) % n
+}
+
+async fn get_and_forget(port: u16, path: &str) -> Result<(), String> {
+    let stream = probe::connect(port).await.map_err(|e| e.to_string())?;
+    probe::get(stream, port, path, None).await.map(drop)
+}
+
+/// Stop overhead: cooperative child (beyond its own exit) and SIGTERM-ignoring child (beyond the timeout).
+async fn stopping(dir: &Path, runs: u64) {
+    let (mut cooperative, mut stubborn) = (Vec::new(), Vec::new());
+    let timeout = Duration::from_millis(200);
+    for run in 0..runs {
+        let file = stamp_file(dir, "stop", run);
+        let sidecar = SidecarHandle::new(stamped_spec(
+            "bench",
+            "serves_ok.py",
+            "EXIT_STAMP_FILE",
+            &file,
+        ));
+        sidecar.start().await.unwrap();
+        sidecar.wait_ready(None).await.unwrap();
+        sidecar.stop().await.unwrap();
+        cooperative.push(monotonic_ns() - read_stamp(&file));
+
+        let mut spec = SidecarSpec::new("bench", "python3", vec![fixture("ignores_sigterm.py")]);
+        spec.shutdown_timeout = timeout;
+        let sidecar = SidecarHandle::new(spec);
+        sidecar.start().await.unwrap();
+        sidecar.wait_ready(None).await.unwrap();
+        let t = Instant::now();
+        sidecar.stop().await.unwrap();
+        stubborn.push(t.elapsed().as_nanos() as i128 - timeout.as_nanos() as i128);
+    }
+    table_header(&format!("Stop ({runs} runs each)"));
+    row("cooperative: child's exit -> stop() returns", cooperative);
+    row(
+        "ignores SIGTERM: stop() beyond the 200 ms timeout",
+        stubborn,
+    );
+}
+
+fn cpu_time() -> Duration {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the struct we pass.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// The supervising process's CPU time with one ready sidecar and a 1 s health interval.
+async fn idle_cost(seconds: u64) {
+    let mut spec = SidecarSpec::new("bench", "python3", vec![fixture("serves_ok.py")]);
+    spec.health.interval = Duration::from_secs(1);
+    let sidecar = SidecarHandle::new(spec);
+    sidecar.start().await.unwrap();
+    sidecar.wait_ready(None).await.unwrap();
+    let before = cpu_time();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let used = cpu_time() - before;
+    sidecar.stop().await.unwrap();
+    println!("\n### Idle cost\n");
+    println!("| sidecars | health interval | wall time | engine CPU time | CPU share |");
+    println!("|---:|---:|---:|---:|---:|");
+    println!(
+        "| 1 | 1 s | {seconds} s | {:.1} ms | {:.4} % |",
+        used.as_secs_f64() * 1000.0,
+        used.as_secs_f64() / seconds as f64 * 100.0
+    );
+}
+
+/// Time until N sidecars started together are all ready.
+async fn scale(counts: &[usize]) {
+    println!("\n### Scale: sidecars started together -> all ready\n");
+    println!("| sidecars | time to all ready | per sidecar |");
+    println!("|---:|---:|---:|");
+    for &n in counts {
+        let handles: Vec<SidecarHandle> = (0..n)
+            .map(|i| {
+                SidecarHandle::new(SidecarSpec::new(
+                    format!("s{i}"),
+                    "python3",
+                    vec![fixture("serves_ok.py")],
+                ))
+            })
+            .collect();
+        let t = Instant::now();
+        for h in &handles {
+            h.start().await.unwrap();
+        }
+        for h in &handles {
+            h.wait_ready(None).await.unwrap();
+        }
+        let took = t.elapsed();
+        println!(
+            "| {n} | {:.1} ms | {:.1} ms |",
+            took.as_secs_f64() * 1000.0,
+            took.as_secs_f64() * 1000.0 / n as f64
+        );
+        for h in &handles {
+            h.stop().await.unwrap();
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let runs = env_or("BENCH_RUNS", 21);
+    let idle_secs = env_or("BENCH_IDLE_SECS", 60);
+    let dir = std::env::temp_dir().join(format!("sidecar-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    println!(
+        "Engine benchmark: {} cores, python3 fixtures, `cargo bench --bench engine`",
+        num_cpus()
+    );
+
+    let (e, b) = readiness(&dir, runs).await;
+    println!("\nreadiness: baseline / engine = {:.0}x", b / e);
+    let (e, b) = crash_detection(&dir, runs).await;
+    println!("\ncrash detection: baseline / engine = {:.0}x", b / e);
+    stopping(&dir, runs.min(11)).await;
+    idle_cost(idle_secs).await;
+    scale(&[1, 32]).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}

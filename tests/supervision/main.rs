@@ -1,0 +1,14 @@
+//! Supervision engine against real processes (stdlib-only Python fixtures in `tests/fixtures`).
+//! Each module is one numbered behaviour of the engine; tests await events, never sleep to sync.
+
+mod support;
+
+mod dependencies;
+mod orphans;
+mod output;
+mod ready;
+mod restart;
+mod spawn;
+mod stop;
+mod token;
+mod watch;

@@ -1,0 +1,108 @@
+//! 1 + 6: no orphans when the supervising process dies by SIGKILL, and no early death when the
+//! runtime's idle threads retire (PR_SET_PDEATHSIG fires when the spawning *thread* exits).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use tauri_plugin_sidecar::supervisor::{SidecarHandle, State};
+
+use crate::support::*;
+
+/// The `supervise` example, which cargo builds next to the test binaries.
+fn supervise_example() -> PathBuf {
+    let deps = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let exe = deps.parent().unwrap().join("examples").join("supervise");
+    assert!(
+        exe.exists(),
+        "build the example first: cargo build --example supervise ({})",
+        exe.display()
+    );
+    exe
+}
+
+/// Runs the example as the supervising process and SIGKILLs it once the sidecar is ready.
+/// Returns the pids that the sidecar's tree reported.
+fn kill_supervisor_of(fixture_file: &str, child_marker: &str) -> (i32, i32) {
+    let mut supervisor = Command::new(supervise_example())
+        .args(["python3", &fixture(fixture_file).display().to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(supervisor.stdout.take().unwrap()).lines();
+    let (mut sidecar, mut child) = (None, None);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.contains(child_marker) {
+            child = Some(number_after(&line, child_marker));
+        }
+        if line.contains("demo: starting pid=") {
+            sidecar = Some(number_after(&line, "pid=").max(0));
+        }
+        if line.contains("demo: ready") {
+            break;
+        }
+    }
+    let (sidecar, child) = (sidecar.expect("sidecar pid"), child.expect("child pid"));
+    assert!(alive(sidecar) && alive(child));
+    supervisor.kill().unwrap(); // SIGKILL: no exit hook, no destructor runs
+    supervisor.wait().unwrap();
+    (sidecar, child)
+}
+
+#[test]
+fn sigkill_of_the_supervisor_leaves_neither_sidecar_nor_grandchild() {
+    let (sidecar, grandchild) = kill_supervisor_of("spawns_grandchild.py", "grandchild pid");
+    assert!(
+        wait_gone(sidecar),
+        "sidecar {sidecar} outlived its supervisor"
+    );
+    assert!(
+        wait_gone(grandchild),
+        "grandchild {grandchild} outlived the supervisor"
+    );
+}
+
+#[test]
+fn sigkill_of_the_supervisor_leaves_neither_bootloader_nor_its_server() {
+    let (bootloader, server) = kill_supervisor_of("forwards_sigterm.py", "server pid");
+    assert!(
+        wait_gone(bootloader),
+        "bootloader {bootloader} outlived its supervisor"
+    );
+    assert!(wait_gone(server), "server {server} outlived the supervisor");
+}
+
+#[test]
+fn a_sidecar_outlives_the_runtimes_idle_blocking_threads() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_keep_alive(Duration::from_millis(100))
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let sidecar = SidecarHandle::new(spec("long", "serves_ok.py"));
+        let mut events = sidecar.subscribe();
+        // Blocking threads exist now and will retire after 100 ms of idleness.
+        tokio::task::spawn_blocking(|| ()).await.unwrap();
+        let pid = start_ready(&sidecar).await.pid.unwrap();
+        // The premise of the test is elapsed time: every idle thread has retired by now.
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        assert!(alive(pid as i32), "sidecar died with a retired thread");
+        assert_eq!(sidecar.status().state, State::Ready);
+        assert_eq!(sidecar.status().pid, Some(pid));
+        let mut seen = Vec::new();
+        while let Ok(status) = events.try_recv() {
+            seen.push(status.state);
+        }
+        assert_eq!(seen, [State::Starting, State::Ready], "no restart happened");
+        sidecar.stop().await.unwrap();
+    });
+}

@@ -1,0 +1,50 @@
+//! 1: output is drained line by line, always, into a bounded ring buffer; long lines are cut.
+
+use tauri_plugin_sidecar::supervisor::{SidecarHandle, Stream};
+
+use crate::support::*;
+
+#[tokio::test]
+async fn a_child_that_writes_10_mb_at_once_is_not_blocked_and_lines_are_bounded() {
+    let mut spec = spec("flood", "floods_stdout.py");
+    spec.log_lines = 50;
+    let sidecar = SidecarHandle::new(spec);
+    let mut lines = sidecar.subscribe_logs();
+    start_ready(&sidecar).await;
+    until_line(&mut lines, |l| l == "flood done").await;
+    let kept = sidecar.logs(1000);
+    assert_eq!(
+        kept.len(),
+        50,
+        "the ring keeps the configured number of lines"
+    );
+    let texts: Vec<&str> = kept.iter().map(|l| l.line.as_str()).collect();
+    let cut = texts
+        .iter()
+        .find(|l| l.starts_with('y'))
+        .expect("the 1 MB line");
+    assert!(
+        cut.len() < 20_000 && cut.ends_with("…[line cut]"),
+        "cut to {} bytes",
+        cut.len()
+    );
+    assert_eq!(texts.last(), Some(&"flood done"));
+    assert!(kept
+        .iter()
+        .all(|l| l.stream == Stream::Stdout && l.name == "flood"));
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn stderr_lines_are_kept_with_their_stream() {
+    let sidecar = SidecarHandle::new(spec("stderr", "serves_ok.py"));
+    let mut lines = sidecar.subscribe_logs();
+    start_ready(&sidecar).await;
+    sidecar.stop().await.unwrap();
+    until_line(&mut lines, |l| l == "shutting down").await;
+    let last = sidecar.logs(1).pop().unwrap();
+    assert_eq!(
+        (last.stream, last.line.as_str()),
+        (Stream::Stderr, "shutting down")
+    );
+}

@@ -1,0 +1,105 @@
+//! 3 + 8: readiness by HTTP probe, failed starts reported at once, the startup timeout, wait_ready.
+
+use std::time::Duration;
+
+use tauri_plugin_sidecar::supervisor::{RestartPolicy, SidecarHandle, State, SupervisorError};
+
+use crate::support::*;
+
+#[tokio::test]
+async fn starting_then_ready_and_wait_ready_hands_out_the_url() {
+    let sidecar = SidecarHandle::new(spec("ready", "serves_ok.py"));
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    let backend = sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
+    assert_eq!(
+        states(&mut events, 2).await,
+        [State::Starting, State::Ready]
+    );
+    assert_eq!(backend.url, format!("http://127.0.0.1:{}", backend.port));
+    assert_eq!(backend.token, None);
+    assert_eq!(http_get(backend.port, "/api/health", None).0, 200);
+    // Ready already: resolves at once with the same address.
+    assert_eq!(sidecar.wait_ready(None).await.unwrap(), backend);
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_slow_starter_becomes_ready_when_it_listens() {
+    let sidecar = SidecarHandle::new(spec("slow", "ready_after_2s.py"));
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
+    assert_eq!(
+        states(&mut events, 2).await,
+        [State::Starting, State::Ready]
+    );
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn exiting_before_ready_is_reported_at_once_with_status_and_stderr() {
+    let mut spec = spec("exits", "exits_before_ready.py");
+    spec.restart.policy = RestartPolicy::Never;
+    // Far beyond the test's patience: only an at-once report can pass.
+    spec.startup_timeout = Duration::from_secs(3600);
+    let sidecar = SidecarHandle::new(spec);
+    sidecar.start().await.unwrap();
+    let err = sidecar.wait_ready(Some(PATIENCE)).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sidecar `exits` failed: exited with status 3 before it became ready; \
+         last stderr: fatal: config file settings.toml not found"
+    );
+    assert_eq!(sidecar.status().state, State::Failed);
+}
+
+#[tokio::test]
+async fn a_health_endpoint_that_never_says_ok_fails_the_start_at_the_timeout() {
+    let mut spec = spec("starting", "answers_starting_forever.py");
+    spec.restart.policy = RestartPolicy::Never;
+    spec.startup_timeout = Duration::from_millis(1500);
+    let sidecar = SidecarHandle::new(spec);
+    sidecar.start().await.unwrap();
+    let SupervisorError::Failed { reason, .. } = sidecar.wait_ready(None).await.unwrap_err() else {
+        panic!()
+    };
+    assert!(
+        reason.starts_with(r#"was not ready within 1500 ms (last probe: health endpoint answered status "starting" (expected "ok"))"#),
+        "{reason}"
+    );
+    assert_eq!(sidecar.status().pid, None);
+}
+
+#[tokio::test]
+async fn wait_ready_times_out_while_still_starting() {
+    let sidecar = SidecarHandle::new(spec("waits", "answers_starting_forever.py"));
+    sidecar.start().await.unwrap();
+    let err = sidecar
+        .wait_ready(Some(Duration::from_millis(200)))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sidecar `waits` was not ready within 200 ms"
+    );
+    assert_eq!(sidecar.status().state, State::Starting);
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn wait_ready_errors_at_once_when_stopped_and_waits_through_a_requested_start() {
+    let sidecar = SidecarHandle::new(spec("stopped", "serves_ok.py"));
+    assert_eq!(
+        sidecar.wait_ready(None).await.unwrap_err(),
+        SupervisorError::Stopped("stopped".into())
+    );
+    sidecar.start_in_background();
+    // The start request is pending or under way: wait_ready must wait for it, not say "stopped".
+    sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
+    sidecar.stop().await.unwrap();
+    assert_eq!(
+        sidecar.wait_ready(None).await.unwrap_err(),
+        SupervisorError::Stopped("stopped".into())
+    );
+}

@@ -1,0 +1,143 @@
+//! 5: restart policy, backoff and the restart budget.
+
+use std::time::Duration;
+
+use tauri_plugin_sidecar::supervisor::{RestartPolicy, SidecarHandle, State, StopOutcome};
+
+use crate::support::*;
+
+use State::{Failed, Ready, Restarting, Starting};
+
+#[tokio::test]
+async fn a_crash_loop_ends_in_failed_after_the_budget() {
+    let mut spec = spec("loop", "crashes_after_ready.py");
+    spec.restart.max_restarts = 2;
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    let seen = states(&mut events, 9).await;
+    assert_eq!(
+        seen,
+        [Starting, Ready, Restarting, Starting, Ready, Restarting, Starting, Ready, Failed]
+    );
+    let status = sidecar.status();
+    assert_eq!(status.restarts, 2);
+    let error = status.error.unwrap();
+    assert!(
+        error.starts_with(
+            "gave up after 2 restarts within 60000 ms; last failure: exited with status 1"
+        ),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn failed_starts_count_toward_the_budget() {
+    let mut spec = spec("failing", "exits_before_ready.py");
+    spec.restart.max_restarts = 3;
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    let failed = until_state(&mut events, Failed).await;
+    assert_eq!(failed.restarts, 3);
+    assert!(failed
+        .error
+        .unwrap()
+        .contains("exited with status 3 before it became ready"));
+}
+
+#[tokio::test]
+async fn restarting_carries_the_reason_and_a_new_process_comes_up() {
+    let sidecar = SidecarHandle::new(spec("again", "serves_ok.py"));
+    let mut events = sidecar.subscribe();
+    let first = start_ready(&sidecar).await;
+    let _ = http_get(first.port.unwrap(), "/crash", None);
+    let restarting = until_state(&mut events, Restarting).await;
+    assert_eq!(restarting.restarts, 1);
+    assert!(restarting
+        .error
+        .unwrap()
+        .starts_with("exited with status 1 while ready"));
+    let second = until_state(&mut events, Ready).await;
+    assert_ne!(second.pid, first.pid);
+    assert_eq!(second.error, None);
+    assert_eq!(http_get(second.port.unwrap(), "/api/health", None).0, 200);
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_stop_during_backoff_cancels_the_pending_restart() {
+    let mut spec = spec("backoff", "exits_before_ready.py");
+    spec.restart.initial_delay = Duration::from_secs(3600);
+    spec.restart.max_delay = Duration::from_secs(3600);
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    until_state(&mut events, Restarting).await;
+    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::NotRunning);
+    assert_eq!(sidecar.status().state, State::Stopped);
+    assert_eq!(states(&mut events, 1).await, [State::Stopped]);
+}
+
+#[tokio::test]
+async fn a_requested_stop_never_restarts_even_with_policy_always() {
+    let mut spec = spec("always", "serves_ok.py");
+    spec.restart.policy = RestartPolicy::Always;
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    start_ready(&sidecar).await;
+    assert_eq!(states(&mut events, 2).await, [Starting, Ready]);
+    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    assert_eq!(
+        states(&mut events, 2).await,
+        [State::Stopping, State::Stopped]
+    );
+    // The next event is the one we cause, not a restart.
+    sidecar.start().await.unwrap();
+    assert_eq!(states(&mut events, 1).await, [Starting]);
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_clean_exit_under_on_failure_stays_stopped() {
+    let mut spec = tauri_plugin_sidecar::supervisor::SidecarSpec::new(
+        "clean",
+        "python3",
+        vec!["-c".into(), "import _server, threading, os; threading.Timer(0.5, lambda: os._exit(0)).start(); _server.serve()".into()],
+    );
+    spec.cwd = Some(fixture(""));
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    assert_eq!(
+        states(&mut events, 3).await,
+        [Starting, Ready, State::Stopped]
+    );
+    assert_eq!(sidecar.status().restarts, 0);
+}
+
+#[tokio::test]
+async fn start_after_failed_begins_with_a_fresh_budget() {
+    let mut spec = spec("fresh", "exits_before_ready.py");
+    spec.restart.max_restarts = 1;
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    assert_eq!(until_state(&mut events, Failed).await.restarts, 1);
+    sidecar.start().await.unwrap();
+    assert_eq!(until_state(&mut events, Restarting).await.restarts, 1);
+    assert_eq!(until_state(&mut events, Failed).await.restarts, 1);
+}
+
+#[tokio::test]
+async fn restart_replaces_a_ready_process() {
+    let sidecar = SidecarHandle::new(spec("manual", "serves_ok.py"));
+    let first = start_ready(&sidecar).await;
+    let mut events = sidecar.subscribe();
+    sidecar.restart().await.unwrap();
+    let second = until_state(&mut events, Ready).await;
+    assert_ne!(first.pid, second.pid);
+    assert!(gone(first.pid.unwrap()).await);
+    assert_eq!(second.restarts, 0);
+    sidecar.stop().await.unwrap();
+}

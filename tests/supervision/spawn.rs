@@ -1,0 +1,121 @@
+//! 1 + 2: spawn with args, env, cwd and the port variable, in a process group of its own.
+
+use tauri_plugin_sidecar::supervisor::{RestartPolicy, SidecarHandle, SidecarSpec, State};
+
+use crate::support::*;
+
+#[tokio::test]
+async fn the_child_gets_args_env_cwd_and_the_port_in_the_configured_variable() {
+    let script = "import os, sys, _server; print('args', sys.argv[1:], 'greeting', os.environ['GREETING'], \
+                  'cwd', os.getcwd(), 'port', os.environ['MT_API_PORT'], flush=True); _server.serve()";
+    let mut spec = SidecarSpec::new(
+        "env",
+        "python3",
+        vec!["-c".into(), script.into(), "--flag".into()],
+    );
+    spec.cwd = Some(fixture(""));
+    spec.env.insert("GREETING".into(), "hello".into());
+    spec.env
+        .insert("PORT_ENV_NAME".into(), "MT_API_PORT".into());
+    spec.port_env = "MT_API_PORT".into();
+    let sidecar = SidecarHandle::new(spec);
+    let mut lines = sidecar.subscribe_logs();
+    let ready = start_ready(&sidecar).await;
+    let line = until_line(&mut lines, |l| l.starts_with("args")).await;
+    let port = ready.port.unwrap();
+    let cwd = fixture("").canonicalize().unwrap();
+    assert_eq!(
+        line,
+        format!(
+            "args ['--flag'] greeting hello cwd {} port {port}",
+            cwd.display()
+        )
+    );
+    assert_eq!(
+        ready.url.as_deref(),
+        Some(format!("http://127.0.0.1:{port}").as_str())
+    );
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_child_leads_a_process_group_of_its_own() {
+    let sidecar = SidecarHandle::new(spec("group", "serves_ok.py"));
+    let pid = start_ready(&sidecar).await.pid.unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let pgid: u32 = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(pgid, pid);
+    assert_ne!(pgid as i32, unsafe { libc::getpgrp() });
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn each_start_gets_a_free_port_that_is_served() {
+    let sidecar = SidecarHandle::new(spec("port", "serves_ok.py"));
+    let port = start_ready(&sidecar).await.port.unwrap();
+    assert_eq!(
+        http_get(port, "/api/health", None),
+        (200, r#"{"status": "ok"}"#.into())
+    );
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_fixed_port_in_use_is_an_error_naming_it_and_nothing_is_spawned() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let mut spec = spec("fixed", "serves_ok.py");
+    spec.port = Some(port);
+    spec.restart.policy = RestartPolicy::Never;
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    let failed = until_state(&mut events, State::Failed).await;
+    let error = failed.error.unwrap();
+    assert!(
+        error.starts_with(&format!("port {port} on 127.0.0.1 is not available")),
+        "{error}"
+    );
+    assert_eq!(failed.pid, None);
+    assert!(
+        sidecar.logs(10).is_empty(),
+        "nothing ran, so nothing wrote output"
+    );
+}
+
+#[tokio::test]
+async fn a_fixed_free_port_is_used() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut spec = spec("fixed-free", "serves_ok.py");
+    spec.port = Some(port);
+    let sidecar = SidecarHandle::new(spec);
+    assert_eq!(start_ready(&sidecar).await.port, Some(port));
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_program_that_cannot_run_fails_with_the_reason() {
+    let mut spec = SidecarSpec::new("missing", "no-such-program-for-sidecar-tests", vec![]);
+    spec.restart.policy = RestartPolicy::Never;
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    let error = until_state(&mut events, State::Failed).await.error.unwrap();
+    assert!(
+        error.starts_with("cannot run `no-such-program-for-sidecar-tests`: "),
+        "{error}"
+    );
+    assert!(error.contains("No such file"), "{error}");
+}

@@ -1,0 +1,105 @@
+//! 6: stop = SIGTERM to the group, the shutdown timeout, then SIGKILL; nothing of the group is left.
+
+use std::time::Duration;
+
+use tauri_plugin_sidecar::supervisor::{SidecarHandle, State, StopOutcome};
+
+use crate::support::*;
+
+#[tokio::test]
+async fn a_cooperative_child_stops_gracefully_and_frees_its_port() {
+    let sidecar = SidecarHandle::new(spec("graceful", "serves_ok.py"));
+    let mut lines = sidecar.subscribe_logs();
+    let ready = start_ready(&sidecar).await;
+    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    until_line(&mut lines, |l| l == "shutting down").await;
+    assert!(!alive(ready.pid.unwrap() as i32));
+    std::net::TcpListener::bind(("127.0.0.1", ready.port.unwrap()))
+        .expect("the port is free again");
+    assert_eq!(sidecar.status().state, State::Stopped);
+    assert_eq!(sidecar.status().pid, None);
+}
+
+#[tokio::test]
+async fn a_child_that_ignores_sigterm_is_killed_after_the_timeout() {
+    let mut spec = spec("stubborn", "ignores_sigterm.py");
+    spec.shutdown_timeout = Duration::from_millis(300);
+    let sidecar = SidecarHandle::new(spec);
+    let pid = start_ready(&sidecar).await.pid.unwrap();
+    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Killed);
+    assert!(!alive(pid as i32));
+}
+
+#[tokio::test]
+async fn a_grandchild_that_ignores_sigterm_is_gone_after_stop() {
+    let sidecar = SidecarHandle::new(spec("tree", "spawns_grandchild.py"));
+    let mut lines = sidecar.subscribe_logs();
+    sidecar.start().await.unwrap();
+    let grandchild = number_after(
+        &until_line(&mut lines, |l| l.starts_with("grandchild pid")).await,
+        "pid",
+    );
+    sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
+    assert!(alive(grandchild));
+    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    assert!(
+        gone(grandchild as u32).await,
+        "grandchild {grandchild} survived the stop"
+    );
+}
+
+#[tokio::test]
+async fn a_bootloader_like_parent_and_its_server_child_both_stop() {
+    let sidecar = SidecarHandle::new(spec("bootloader", "forwards_sigterm.py"));
+    let mut lines = sidecar.subscribe_logs();
+    sidecar.start().await.unwrap();
+    let server = number_after(
+        &until_line(&mut lines, |l| l.starts_with("server pid")).await,
+        "pid",
+    );
+    let ready = sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
+    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    until_line(&mut lines, |l| l == "shutting down").await;
+    assert!(gone(server as u32).await);
+    std::net::TcpListener::bind(("127.0.0.1", ready.port)).expect("the port is free again");
+}
+
+#[tokio::test]
+async fn stop_is_idempotent_and_valid_before_any_start() {
+    let sidecar = SidecarHandle::new(spec("idem", "serves_ok.py"));
+    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::NotRunning);
+    start_ready(&sidecar).await;
+    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::NotRunning);
+    assert_eq!(sidecar.status().state, State::Stopped);
+}
+
+#[tokio::test]
+async fn a_stop_while_starting_ends_the_start() {
+    let sidecar = SidecarHandle::new(spec("early", "ready_after_2s.py"));
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    let pid = until_state(&mut events, State::Starting).await.pid.unwrap();
+    sidecar.stop().await.unwrap();
+    assert!(!alive(pid as i32));
+    assert_eq!(
+        states(&mut events, 2).await,
+        [State::Stopping, State::Stopped]
+    );
+}
+
+#[tokio::test]
+async fn dropping_every_handle_stops_the_sidecar() {
+    let sidecar = SidecarHandle::new(spec("dropped", "spawns_grandchild.py"));
+    let mut lines = sidecar.subscribe_logs();
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    let grandchild = number_after(
+        &until_line(&mut lines, |l| l.starts_with("grandchild pid")).await,
+        "pid",
+    );
+    let pid = until_state(&mut events, State::Ready).await.pid.unwrap();
+    drop(sidecar);
+    assert!(gone(pid).await);
+    assert!(gone(grandchild as u32).await);
+}

@@ -1,0 +1,156 @@
+//! Helpers for the supervision tests: fixture specs, awaiting events, and watching pids.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tauri_plugin_sidecar::supervisor::{LogLine, SidecarHandle, SidecarSpec, State, Status};
+use tokio::sync::broadcast;
+
+/// Generous bound for anything the tests wait for; never a measured timing.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A spec that runs `python3 tests/fixtures/<fixture>` with fast restarts for tests.
+pub fn spec(name: &str, fixture_file: &str) -> SidecarSpec {
+    let mut spec = SidecarSpec::new(
+        name,
+        "python3",
+        vec![fixture(fixture_file).display().to_string()],
+    );
+    spec.restart.initial_delay = Duration::from_millis(10);
+    spec.restart.max_delay = Duration::from_millis(50);
+    spec
+}
+
+/// Receives status events until one has state `want`; panics with the states seen otherwise.
+pub async fn until_state(events: &mut broadcast::Receiver<Status>, want: State) -> Status {
+    let mut seen = Vec::new();
+    let found = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let status = events.recv().await.expect("status events keep coming");
+            seen.push(status.state);
+            if status.state == want {
+                return status;
+            }
+        }
+    })
+    .await;
+    found.unwrap_or_else(|_| panic!("no `{want}` within {PATIENCE:?}; states seen: {seen:?}"))
+}
+
+/// Receives status events until `count` events were seen or none came for a while; returns their states.
+pub async fn states(events: &mut broadcast::Receiver<Status>, count: usize) -> Vec<State> {
+    let mut seen = Vec::new();
+    while seen.len() < count {
+        match tokio::time::timeout(PATIENCE, events.recv()).await {
+            Ok(Ok(status)) => seen.push(status.state),
+            _ => break,
+        }
+    }
+    seen
+}
+
+/// Receives output lines until one satisfies `matches`.
+pub async fn until_line(
+    lines: &mut broadcast::Receiver<LogLine>,
+    matches: impl Fn(&str) -> bool,
+) -> String {
+    tokio::time::timeout(PATIENCE, async {
+        loop {
+            match lines.recv().await {
+                Ok(l) if matches(&l.line) => return l.line,
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("output ended: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("the expected output line")
+}
+
+/// The number after `prefix` in an output line such as `grandchild pid 1234`.
+pub fn number_after(line: &str, prefix: &str) -> i32 {
+    let rest = line.split(prefix).nth(1).unwrap_or_default().trim_start();
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after {prefix:?} in {line:?}"))
+}
+
+/// Starts `handle` and waits until it is ready.
+pub async fn start_ready(handle: &SidecarHandle) -> Status {
+    let mut events = handle.subscribe();
+    handle.start().await.unwrap();
+    until_state(&mut events, State::Ready).await
+}
+
+/// A minimal HTTP GET against 127.0.0.1 (one request, `Connection: close`); returns status and body.
+pub fn http_get(port: u16, path: &str, token: Option<&str>) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let code = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    (code, body)
+}
+
+/// True while a process with `pid` exists (a zombie counts as gone).
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            stat.rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next())
+                != Some("Z")
+        }
+        Err(_) => false,
+    }
+}
+
+/// Waits until `pid` has exited, without blocking the async runtime. True if it did within `PATIENCE`.
+pub async fn gone(pid: u32) -> bool {
+    tokio::task::spawn_blocking(move || wait_gone(pid as i32))
+        .await
+        .unwrap()
+}
+
+/// Waits until `pid` has exited, using a pidfd (an event, not a poll). True if it did within `PATIENCE`.
+pub fn wait_gone(pid: i32) -> bool {
+    // SAFETY: plain syscalls on a pid and a fd we own.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    if fd < 0 {
+        return !alive(pid); // already reaped: gone
+    }
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ready = unsafe { libc::poll(&mut pfd, 1, PATIENCE.as_millis() as i32) };
+    unsafe { libc::close(fd) };
+    // A zombie whose parent has not reaped it yet is readable as well: it no longer runs.
+    ready == 1 || !alive(pid)
+}
