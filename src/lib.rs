@@ -1,19 +1,95 @@
 //! # tauri-plugin-sidecar
 //!
-//! Runs a supervised backend process (typically a Python HTTP server) next to a Tauri 2 app:
+//! Runs supervised backend processes (typically a Python HTTP server) next to a Tauri 2 app:
 //! a free port, a readiness probe, health checks, restarts with backoff, and a stop that leaves
-//! no process of its tree behind.
+//! no process of its tree behind. Sidecars are declared under `plugins.sidecar` in
+//! `tauri.conf.json`; the app adds `.plugin(tauri_plugin_sidecar::init())`.
 //!
 //! The supervision engine lives in [`supervisor`] and does not depend on Tauri.
 
 #![warn(missing_docs)]
 
+mod api;
+mod commands;
+pub mod config;
+mod error;
+mod lifecycle;
+pub mod models;
 pub mod supervisor;
 
-use tauri::plugin::{Builder, TauriPlugin};
-use tauri::Runtime;
+use tauri::plugin::TauriPlugin;
+use tauri::{Manager, Runtime};
 
-/// The plugin. Sidecars are declared under `plugins.sidecar` in `tauri.conf.json`.
-pub fn init<R: Runtime>() -> TauriPlugin<R> {
-    Builder::new("sidecar").build()
+pub use api::Sidecars;
+pub use error::{Error, Result};
+pub use supervisor::SidecarSpec;
+
+/// The plugin with the sidecars of `tauri.conf.json`.
+pub fn init<R: Runtime>() -> TauriPlugin<R, Option<serde_json::Value>> {
+    Builder::new().build()
+}
+
+/// Builds the plugin, adding sidecars computed at runtime to those of `tauri.conf.json`.
+#[derive(Debug, Default)]
+pub struct Builder {
+    specs: Vec<SidecarSpec>,
+    emit_logs: Vec<String>,
+}
+
+impl Builder {
+    /// A builder with no extra sidecars.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a sidecar (validated with the configured ones at startup).
+    pub fn sidecar(mut self, spec: SidecarSpec) -> Self {
+        self.specs.push(spec);
+        self
+    }
+
+    /// Adds a sidecar whose output lines are emitted as `sidecar://log` events.
+    pub fn sidecar_with_log_events(mut self, spec: SidecarSpec) -> Self {
+        self.emit_logs.push(spec.name.clone());
+        self.sidecar(spec)
+    }
+
+    /// The plugin.
+    pub fn build<R: Runtime>(self) -> TauriPlugin<R, Option<serde_json::Value>> {
+        tauri::plugin::Builder::<R, Option<serde_json::Value>>::new("sidecar")
+            .invoke_handler(tauri::generate_handler![
+                commands::get_backend_url,
+                commands::get_backend,
+                commands::status,
+                commands::start,
+                commands::stop,
+                commands::restart,
+                commands::logs,
+            ])
+            .setup(move |app, api| {
+                let raw = api.config().clone().unwrap_or(serde_json::Value::Null);
+                lifecycle::setup(app, raw, self.specs, self.emit_logs)?;
+                Ok(())
+            })
+            .on_event(lifecycle::on_event)
+            .build()
+    }
+}
+
+/// Access to the plugin's sidecars from any `Manager` (`App`, `AppHandle`, `Window`, ...).
+pub trait SidecarExt<R: Runtime> {
+    /// All sidecars.
+    fn sidecars(&self) -> &Sidecars;
+    /// One sidecar: `app.sidecar("api")?.url().await`.
+    fn sidecar(&self, name: &str) -> Result<supervisor::SidecarHandle>;
+}
+
+impl<R: Runtime, T: Manager<R>> SidecarExt<R> for T {
+    fn sidecars(&self) -> &Sidecars {
+        self.state::<Sidecars>().inner()
+    }
+
+    fn sidecar(&self, name: &str) -> Result<supervisor::SidecarHandle> {
+        self.sidecars().get(Some(name)).cloned()
+    }
 }

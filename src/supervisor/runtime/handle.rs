@@ -154,6 +154,11 @@ impl SidecarHandle {
         }
     }
 
+    /// The backend's URL once it is ready: `wait_ready(None)` without the token.
+    pub async fn url(&self) -> Result<String, SupervisorError> {
+        Ok(self.wait_ready(None).await?.url)
+    }
+
     /// The backend's address and token if the sidecar is ready right now.
     pub fn backend(&self) -> Option<Backend> {
         (self.shared.status.borrow().state == State::Ready)

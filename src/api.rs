@@ -1,0 +1,108 @@
+//! `Sidecars`: the plugin's Rust API. Commands are one-line calls into it, so Rust code and
+//! JavaScript get the same operations.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::models::{BackendInfo, LogEntry, Status};
+use crate::supervisor::{SidecarHandle, Supervisor};
+
+/// Largest number of lines `logs` returns, whatever is asked.
+const MAX_LOG_LINES: usize = 10_000;
+
+/// The app's supervised sidecars (managed state of the plugin).
+#[derive(Debug)]
+pub struct Sidecars {
+    supervisor: Supervisor,
+}
+
+impl Sidecars {
+    pub(crate) fn new(supervisor: Supervisor) -> Self {
+        Self { supervisor }
+    }
+
+    /// The sidecar called `name`, or the only one when `name` is `None`.
+    pub fn get(&self, name: Option<&str>) -> Result<&SidecarHandle> {
+        match name {
+            Some(name) => Ok(self.supervisor.get(name)?),
+            None => {
+                let mut all = self.supervisor.handles();
+                match (all.next(), all.next()) {
+                    (Some(only), None) => Ok(only),
+                    _ => Err(Error::NameRequired(self.supervisor.handles().count())),
+                }
+            }
+        }
+    }
+
+    /// All sidecars, dependencies first.
+    pub fn all(&self) -> impl Iterator<Item = &SidecarHandle> {
+        self.supervisor.handles()
+    }
+
+    /// The backend's URL once the sidecar is ready (at once if it is); errors at once if it
+    /// failed or is stopped, and after `timeout` if one is given.
+    pub async fn backend_url(
+        &self,
+        name: Option<&str>,
+        timeout: Option<Duration>,
+    ) -> Result<String> {
+        Ok(self.get(name)?.wait_ready(timeout).await?.url)
+    }
+
+    /// URL, port and token of a ready sidecar.
+    pub fn backend(&self, name: Option<&str>) -> Result<BackendInfo> {
+        let handle = self.get(name)?;
+        let backend = handle
+            .backend()
+            .ok_or_else(|| Error::NotReady(handle.name().to_owned()))?;
+        Ok(BackendInfo {
+            name: handle.name().to_owned(),
+            url: backend.url,
+            port: backend.port,
+            token: backend.token,
+        })
+    }
+
+    /// Status of one sidecar, or of all when `name` is `None`.
+    pub fn status(&self, name: Option<&str>) -> Result<Vec<Status>> {
+        match name {
+            Some(name) => Ok(vec![self.supervisor.get(name)?.status()]),
+            None => Ok(self.all().map(SidecarHandle::status).collect()),
+        }
+    }
+
+    /// Starts a sidecar (a `failed` one too).
+    pub async fn start(&self, name: &str) -> Result<()> {
+        Ok(self.supervisor.get(name)?.start().await?)
+    }
+
+    /// Stops a sidecar.
+    pub async fn stop(&self, name: &str) -> Result<()> {
+        self.supervisor.get(name)?.stop().await?;
+        Ok(())
+    }
+
+    /// Restarts a sidecar.
+    pub async fn restart(&self, name: &str) -> Result<()> {
+        Ok(self.supervisor.get(name)?.restart().await?)
+    }
+
+    /// The last `lines` output lines (all that are kept when `None`).
+    pub fn logs(&self, name: &str, lines: Option<usize>) -> Result<Vec<LogEntry>> {
+        let lines = lines.unwrap_or(MAX_LOG_LINES).min(MAX_LOG_LINES);
+        let kept = self.supervisor.get(name)?.logs(lines);
+        Ok(kept
+            .into_iter()
+            .map(|l| LogEntry {
+                stream: l.stream,
+                line: l.line,
+            })
+            .collect())
+    }
+
+    /// Stops every sidecar, dependents first.
+    pub async fn stop_all(&self) {
+        self.supervisor.stop_all().await;
+    }
+}

@@ -1,0 +1,122 @@
+//! The plugin's hooks: validate and start at setup (without blocking), forward engine events to
+//! the webviews, and stop every sidecar on exit, also when the app gets SIGTERM, SIGINT or SIGHUP.
+
+use std::collections::BTreeSet;
+
+use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime};
+
+use crate::config::{parse, to_specs, Resolver};
+use crate::error::Error;
+use crate::supervisor::{SidecarHandle, SidecarSpec, Supervisor};
+use crate::{SidecarExt, Sidecars};
+
+/// Event with a status object on every state change.
+pub const STATUS_EVENT: &str = "sidecar://status";
+/// Event with `{ name, stream, line }` per output line of sidecars with `emitLogs`.
+pub const LOG_EVENT: &str = "sidecar://log";
+
+pub(crate) fn setup<R: Runtime>(
+    app: &AppHandle<R>,
+    raw_config: serde_json::Value,
+    extra: Vec<SidecarSpec>,
+    extra_log_events: Vec<String>,
+) -> Result<(), Error> {
+    let config = parse(raw_config).map_err(Error::Config)?;
+    let mut specs = to_specs(&config, &Resolver::for_this_app()?).map_err(Error::Config)?;
+    specs.extend(extra);
+    let mut emit_logs: BTreeSet<String> = config
+        .sidecars
+        .iter()
+        .filter(|(_, c)| c.emit_logs)
+        .map(|(n, _)| n.clone())
+        .collect();
+    emit_logs.extend(extra_log_events);
+
+    let _runtime = tauri::async_runtime::handle().inner().enter();
+    let supervisor = Supervisor::new(specs).map_err(Error::from)?;
+    for handle in supervisor.handles() {
+        forward_events(app, handle, emit_logs.contains(handle.name()));
+    }
+    supervisor.start_all();
+    app.manage(Sidecars::new(supervisor));
+    #[cfg(unix)]
+    stop_on_signals(app.clone());
+    Ok(())
+}
+
+fn forward_events<R: Runtime>(app: &AppHandle<R>, handle: &SidecarHandle, logs: bool) {
+    let mut statuses = handle.subscribe();
+    let emitter = app.clone();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match statuses.recv().await {
+                Ok(status) => {
+                    let _ = emitter.emit(STATUS_EVENT, status);
+                }
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
+    if logs {
+        let mut lines = handle.subscribe_logs();
+        let emitter = app.clone();
+        tauri::async_runtime::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match lines.recv().await {
+                    Ok(line) => {
+                        let _ = emitter.emit(LOG_EVENT, line);
+                    }
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return,
+                }
+            }
+        });
+    }
+}
+
+pub(crate) fn on_event<R: Runtime>(app: &AppHandle<R>, event: &RunEvent) {
+    if let RunEvent::Exit = event {
+        if let Some(sidecars) = app.try_state::<Sidecars>() {
+            tauri::async_runtime::block_on(sidecars.stop_all());
+        }
+    }
+}
+
+/// Tauri alone lets these signals kill the process without any exit hook, orphaning sidecars.
+#[cfg(unix)]
+fn stop_on_signals<R: Runtime>(app: AppHandle<R>) {
+    use tokio::signal::unix::{signal, Signal, SignalKind};
+
+    async fn next(stream: &mut Option<Signal>) {
+        match stream {
+            Some(s) => {
+                s.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    tauri::async_runtime::spawn(async move {
+        let watch = |kind: SignalKind| {
+            signal(kind)
+                .map_err(|e| log::warn!("cannot watch signal {}: {e}", kind.as_raw_value()))
+                .ok()
+        };
+        let (mut term, mut int, mut hup) = (
+            watch(SignalKind::terminate()),
+            watch(SignalKind::interrupt()),
+            watch(SignalKind::hangup()),
+        );
+        let number = tokio::select! {
+            _ = next(&mut term) => 15,
+            _ = next(&mut int) => 2,
+            _ = next(&mut hup) => 1,
+        };
+        log::info!("signal {number}: stopping sidecars before exiting");
+        app.sidecars().stop_all().await;
+        app.exit(128 + number);
+    });
+}

@@ -1,0 +1,29 @@
+//! What commands return to JavaScript; `guest-js` mirrors these field for field.
+
+use serde::Serialize;
+
+pub use crate::supervisor::{LogLine, State, Status, Stream};
+
+/// `get_backend`: where the backend is and how to authenticate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendInfo {
+    /// The sidecar's name.
+    pub name: String,
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    /// The port.
+    pub port: u16,
+    /// The bearer token, or `null` when the sidecar has no `tokenEnv`.
+    pub token: Option<String>,
+}
+
+/// One line returned by `logs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    /// `stdout` or `stderr`.
+    pub stream: Stream,
+    /// The line.
+    pub line: String,
+}
