@@ -1,0 +1,213 @@
+//! The Tauri layer on the mock runtime with real Python fixtures: configuration from
+//! `plugins.sidecar`, readiness through the plugin API, status events, and the exit hook.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::json;
+use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
+use tauri::Listener;
+use tauri_plugin_sidecar::SidecarExt;
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn app_with(config: serde_json::Value) -> tauri::App<MockRuntime> {
+    let mut context = mock_context(noop_assets());
+    context
+        .config_mut()
+        .plugins
+        .0
+        .insert("sidecar".into(), config);
+    mock_builder()
+        .plugin(tauri_plugin_sidecar::init())
+        .build(context)
+        .expect("the app builds")
+}
+
+fn health_of(url: &str) -> String {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET /api/health HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn a_configured_sidecar_becomes_ready_and_its_url_answers_ok() {
+    let app = app_with(json!({"sidecars": {"api": {
+        "command": "python3", "args": [fixture("serves_ok.py")], "portEnv": "MT_API_PORT",
+        "env": {"PORT_ENV_NAME": "MT_API_PORT"}
+    }}}));
+    let url =
+        tauri::async_runtime::block_on(app.sidecars().backend_url(None, Some(PATIENCE))).unwrap();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert_eq!(health_of(&url), r#"{"status": "ok"}"#);
+    let backend = app.sidecars().backend(Some("api")).unwrap();
+    assert_eq!((backend.url.as_str(), backend.token), (url.as_str(), None));
+    let url_again = tauri::async_runtime::block_on(app.sidecar("api").unwrap().url()).unwrap();
+    assert_eq!(url_again, url);
+    tauri::async_runtime::block_on(app.sidecars().stop_all());
+}
+
+#[test]
+fn status_events_arrive_in_order_through_a_crash() {
+    let app = app_with(json!({"sidecars": {"api": {
+        "command": "python3", "args": [fixture("serves_ok.py")], "autostart": false,
+        "restart": {"initialDelayMs": 10}
+    }}}));
+    let (tx, rx) = mpsc::channel::<serde_json::Value>();
+    app.listen_any("sidecar://status", move |event| {
+        let _ = tx.send(serde_json::from_str(event.payload()).unwrap());
+    });
+    let next = || rx.recv_timeout(PATIENCE).expect("a status event");
+    tauri::async_runtime::block_on(app.sidecars().start("api")).unwrap();
+    let starting = next();
+    assert_eq!(
+        (starting["name"].as_str(), starting["state"].as_str()),
+        (Some("api"), Some("starting"))
+    );
+    let ready = next();
+    assert_eq!(ready["state"], "ready");
+    let url = ready["url"].as_str().unwrap().to_owned();
+    let _ = std::net::TcpStream::connect(url.trim_start_matches("http://")).map(|mut s| {
+        use std::io::Write;
+        let _ = write!(s, "GET /crash HTTP/1.1\r\nHost: x\r\n\r\n");
+        let _ = std::io::Read::read(&mut s, &mut [0u8; 16]);
+    });
+    let states: Vec<String> = (0..3)
+        .map(|_| next()["state"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(states, ["restarting", "starting", "ready"]);
+    tauri::async_runtime::block_on(app.sidecars().stop_all());
+}
+
+#[test]
+fn errors_name_the_kind_and_the_sidecar() {
+    let app = app_with(json!({"sidecars": {
+        "a": {"command": "python3", "args": [fixture("serves_ok.py")], "autostart": false},
+        "b": {"command": "python3", "args": [fixture("serves_ok.py")], "autostart": false}
+    }}));
+    let sidecars = app.sidecars();
+    let json = |e: tauri_plugin_sidecar::Error| serde_json::to_value(e).unwrap();
+    assert_eq!(
+        json(sidecars.get(None).unwrap_err()),
+        json!({"kind": "nameRequired", "message": "a sidecar name is required: 2 sidecars are configured"})
+    );
+    assert_eq!(
+        json(sidecars.get(Some("c")).unwrap_err()),
+        json!({"kind": "unknownSidecar", "message": "no sidecar named `c`"})
+    );
+    assert_eq!(
+        json(tauri::async_runtime::block_on(sidecars.backend_url(Some("a"), None)).unwrap_err()),
+        json!({"kind": "stopped", "message": "sidecar `a` is stopped"})
+    );
+    assert_eq!(
+        json(sidecars.backend(Some("a")).unwrap_err())["kind"],
+        "notReady"
+    );
+}
+
+#[test]
+fn an_invalid_config_fails_the_app_at_startup_naming_the_key() {
+    let mut context = mock_context(noop_assets());
+    context.config_mut().plugins.0.insert(
+        "sidecar".into(),
+        json!({"sidecars": {"api": {"command": "python3", "health": {"path": "health"}}}}),
+    );
+    let err = mock_builder()
+        .plugin(tauri_plugin_sidecar::init())
+        .build(context)
+        .err()
+        .expect("setup fails");
+    let message = err.to_string();
+    assert!(
+        message.contains("plugins.sidecar.sidecars.api.health.path must start with \"/\""),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_exit_hook_leaves_no_sidecar_process() {
+    let app = app_with(
+        json!({"sidecars": {"api": {"command": "python3", "args": [fixture("spawns_grandchild.py")]}}}),
+    );
+    let handle = app.sidecar("api").unwrap();
+    tauri::async_runtime::block_on(handle.wait_ready(Some(PATIENCE))).unwrap();
+    let pid = handle.status().pid.unwrap();
+    let grandchild = handle
+        .logs(100)
+        .iter()
+        .find_map(|l| {
+            l.line
+                .strip_prefix("grandchild pid ")
+                .map(|p| p.trim().parse::<i32>().unwrap())
+        })
+        .expect("the fixture printed its grandchild's pid");
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let closer = window.clone();
+    std::thread::spawn(move || closer.close().unwrap());
+    let (tx, rx) = mpsc::channel();
+    app.run_return(move |_, event| {
+        if matches!(event, tauri::RunEvent::Exit) {
+            let _ = tx.send(());
+        }
+    });
+    assert!(rx.try_recv().is_ok(), "RunEvent::Exit was delivered");
+    // The exit hook returned after the stop; SIGKILL of the group's leftovers is delivered
+    // asynchronously, so await their end (pidfd) rather than look once.
+    assert!(!alive(pid as i32), "sidecar {pid} outlived the app's exit");
+    assert!(
+        wait_gone(grandchild),
+        "grandchild {grandchild} outlived the app's exit"
+    );
+}
+
+/// Waits (pidfd + poll, bounded by `PATIENCE`) until `pid` no longer runs.
+fn wait_gone(pid: i32) -> bool {
+    // SAFETY: plain syscalls on a pid and a fd we own.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    if fd < 0 {
+        return !alive(pid);
+    }
+    let mut pfd = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ready = unsafe { libc::poll(&mut pfd, 1, PATIENCE.as_millis() as i32) };
+    unsafe { libc::close(fd) };
+    ready == 1 || !alive(pid)
+}
+
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            stat.rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next())
+                != Some("Z")
+        }
+        Err(_) => false,
+    }
+}
