@@ -133,11 +133,12 @@ fn an_invalid_config_fails_the_app_at_startup_naming_the_key() {
         "sidecar".into(),
         json!({"sidecars": {"api": {"command": "python3", "health": {"path": "health"}}}}),
     );
-    let err = mock_builder()
+    let Err(err) = mock_builder()
         .plugin(tauri_plugin_sidecar::init())
         .build(context)
-        .err()
-        .expect("setup fails");
+    else {
+        panic!("setup must fail");
+    };
     let message = err.to_string();
     assert!(
         message.contains("plugins.sidecar.sidecars.api.health.path must start with \"/\""),
