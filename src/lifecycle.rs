@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime};
+use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::config::{parse, to_specs, Resolver};
 use crate::error::Error;
@@ -45,36 +47,31 @@ pub(crate) fn setup<R: Runtime>(
 }
 
 fn forward_events<R: Runtime>(app: &AppHandle<R>, handle: &SidecarHandle, logs: bool) {
-    let mut statuses = handle.subscribe();
-    let emitter = app.clone();
+    forward(app.clone(), handle.subscribe(), STATUS_EVENT);
+    if logs {
+        forward(app.clone(), handle.subscribe_logs(), LOG_EVENT);
+    }
+}
+
+/// Emits everything `events` receives as `event` to every webview, until the sidecar is gone.
+fn forward<R: Runtime, T: Serialize + Clone + Send + 'static>(
+    app: AppHandle<R>,
+    mut events: broadcast::Receiver<T>,
+    event: &'static str,
+) {
     tauri::async_runtime::spawn(async move {
-        use tokio::sync::broadcast::error::RecvError;
         loop {
-            match statuses.recv().await {
-                Ok(status) => {
-                    let _ = emitter.emit(STATUS_EVENT, status);
+            match events.recv().await {
+                Ok(payload) => {
+                    let _ = app.emit(event, payload);
                 }
-                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Lagged(missed)) => {
+                    log::warn!("{event}: {missed} events dropped (slow consumer)")
+                }
                 Err(RecvError::Closed) => return,
             }
         }
     });
-    if logs {
-        let mut lines = handle.subscribe_logs();
-        let emitter = app.clone();
-        tauri::async_runtime::spawn(async move {
-            use tokio::sync::broadcast::error::RecvError;
-            loop {
-                match lines.recv().await {
-                    Ok(line) => {
-                        let _ = emitter.emit(LOG_EVENT, line);
-                    }
-                    Err(RecvError::Lagged(_)) => {}
-                    Err(RecvError::Closed) => return,
-                }
-            }
-        });
-    }
 }
 
 pub(crate) fn on_event<R: Runtime>(app: &AppHandle<R>, event: &RunEvent) {

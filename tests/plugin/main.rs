@@ -3,14 +3,15 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc;
-use std::time::Duration;
 
 use serde_json::json;
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
 use tauri::Listener;
 use tauri_plugin_sidecar::SidecarExt;
 
-const PATIENCE: Duration = Duration::from_secs(30);
+#[path = "../common/pids.rs"]
+mod pids;
+use pids::{alive, wait_gone, PATIENCE};
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -182,33 +183,4 @@ fn the_exit_hook_leaves_no_sidecar_process() {
         wait_gone(grandchild),
         "grandchild {grandchild} outlived the app's exit"
     );
-}
-
-/// Waits (pidfd + poll, bounded by `PATIENCE`) until `pid` no longer runs.
-fn wait_gone(pid: i32) -> bool {
-    // SAFETY: plain syscalls on a pid and a fd we own.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
-    if fd < 0 {
-        return !alive(pid);
-    }
-    let mut pfd = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let ready = unsafe { libc::poll(&mut pfd, 1, PATIENCE.as_millis() as i32) };
-    unsafe { libc::close(fd) };
-    ready == 1 || !alive(pid)
-}
-
-fn alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => {
-            stat.rsplit(')')
-                .next()
-                .and_then(|rest| rest.split_whitespace().next())
-                != Some("Z")
-        }
-        Err(_) => false,
-    }
 }
