@@ -31,10 +31,10 @@ mod tests {
 
     #[test]
     fn connect_attempts_are_frequent_early_and_sparse_late() {
-        let ms = |s: f64| connect_retry_delay(Duration::from_secs_f64(s)).as_millis();
+        let us = |s: f64| connect_retry_delay(Duration::from_secs_f64(s)).as_micros();
         assert_eq!(
-            [ms(0.0), ms(1.9), ms(2.0), ms(9.9), ms(10.0), ms(300.0)],
-            [1, 1, 5, 5, 20, 20]
+            [us(0.0), us(1.9), us(2.0), us(9.9), us(10.0), us(300.0)],
+            [1, 1, 5_000, 5_000, 20_000, 20_000]
         );
     }
 
