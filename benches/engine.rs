@@ -121,16 +121,7 @@ async fn readiness(dir: &Path, runs: u64) -> (f64, f64) {
         sidecar.stop().await.unwrap();
 
         let file = stamp_file(dir, "listen-baseline", run);
-        let port = port::free_port().unwrap();
-        let mut child = tokio::process::Command::new("python3")
-            .arg(fixture("serves_ok.py"))
-            .env("PORT", port.to_string())
-            .env("LISTEN_STAMP_FILE", &file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
+        let (port, mut child) = spawn_unsupervised("LISTEN_STAMP_FILE", &file);
         let ready_at = loop {
             if poll_health(port).await {
                 break monotonic_ns();
@@ -147,6 +138,21 @@ async fn readiness(dir: &Path, runs: u64) -> (f64, f64) {
     let b = row("baseline: GET /api/health every 100 ms", baseline);
     row("for reference: one health GET to the ready server", one_get);
     (e, b)
+}
+
+/// The baseline's server: `serves_ok.py` on a free port, spawned directly, stamping into `file`.
+fn spawn_unsupervised(stamp_variable: &str, file: &Path) -> (u16, tokio::process::Child) {
+    let port = port::free_port().unwrap();
+    let child = tokio::process::Command::new("python3")
+        .arg(fixture("serves_ok.py"))
+        .env("PORT", port.to_string())
+        .env(stamp_variable, file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    (port, child)
 }
 
 async fn poll_health(port: u16) -> bool {
@@ -177,16 +183,7 @@ async fn crash_detection(dir: &Path, runs: u64) -> (f64, f64) {
         sidecar.stop().await.unwrap();
 
         let file = stamp_file(dir, "crash-baseline", run);
-        let port = port::free_port().unwrap();
-        let mut child = tokio::process::Command::new("python3")
-            .arg(fixture("serves_ok.py"))
-            .env("PORT", port.to_string())
-            .env("EXIT_STAMP_FILE", &file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
+        let (port, mut child) = spawn_unsupervised("EXIT_STAMP_FILE", &file);
         while !poll_health(port).await {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }

@@ -6,11 +6,7 @@ use tauri::{command, AppHandle, Runtime};
 
 use crate::error::Result;
 use crate::models::{BackendInfo, LogEntry, Status};
-use crate::{SidecarExt, Sidecars};
-
-fn sidecars<R: Runtime>(app: &AppHandle<R>) -> &Sidecars {
-    app.sidecars()
-}
+use crate::SidecarExt;
 
 #[command]
 pub(crate) async fn get_backend_url<R: Runtime>(
@@ -18,7 +14,7 @@ pub(crate) async fn get_backend_url<R: Runtime>(
     name: Option<String>,
     timeout_ms: Option<u64>,
 ) -> Result<String> {
-    sidecars(&app)
+    app.sidecars()
         .backend_url(name.as_deref(), timeout_ms.map(Duration::from_millis))
         .await
 }
@@ -28,27 +24,27 @@ pub(crate) fn get_backend<R: Runtime>(
     app: AppHandle<R>,
     name: Option<String>,
 ) -> Result<BackendInfo> {
-    sidecars(&app).backend(name.as_deref())
+    app.sidecars().backend(name.as_deref())
 }
 
 #[command]
 pub(crate) fn status<R: Runtime>(app: AppHandle<R>, name: Option<String>) -> Result<Vec<Status>> {
-    sidecars(&app).status(name.as_deref())
+    app.sidecars().status(name.as_deref())
 }
 
 #[command]
 pub(crate) async fn start<R: Runtime>(app: AppHandle<R>, name: String) -> Result<()> {
-    sidecars(&app).start(&name).await
+    app.sidecars().start(&name).await
 }
 
 #[command]
 pub(crate) async fn stop<R: Runtime>(app: AppHandle<R>, name: String) -> Result<()> {
-    sidecars(&app).stop(&name).await
+    app.sidecars().stop(&name).await
 }
 
 #[command]
 pub(crate) async fn restart<R: Runtime>(app: AppHandle<R>, name: String) -> Result<()> {
-    sidecars(&app).restart(&name).await
+    app.sidecars().restart(&name).await
 }
 
 #[command]
@@ -57,5 +53,5 @@ pub(crate) fn logs<R: Runtime>(
     name: String,
     lines: Option<usize>,
 ) -> Result<Vec<LogEntry>> {
-    sidecars(&app).logs(&name, lines)
+    app.sidecars().logs(&name, lines)
 }

@@ -325,7 +325,7 @@ fn to_spec(
             PolicyConfig::OnFailure => RestartPolicy::OnFailure,
             PolicyConfig::Always => RestartPolicy::Always,
         },
-        max_restarts: 0,
+        max_restarts: c.restart.max_restarts.clamp(0, u32::MAX as i64) as u32,
         window: ms("restart.windowMs", c.restart.window_ms),
         initial_delay: ms("restart.initialDelayMs", c.restart.initial_delay_ms),
         max_delay: ms("restart.maxDelayMs", c.restart.max_delay_ms),
@@ -378,10 +378,7 @@ fn to_spec(
     spec.token_env = c.token_env.clone();
     spec.health = health;
     spec.startup_timeout = startup_timeout;
-    spec.restart = RestartSpec {
-        max_restarts: c.restart.max_restarts.clamp(0, u32::MAX as i64) as u32,
-        ..restart
-    };
+    spec.restart = restart;
     spec.shutdown_timeout = shutdown_timeout;
     spec.log_lines = c.log_lines.clamp(0, 1_000_000) as usize;
     spec.depends_on = c.depends_on.clone();

@@ -25,19 +25,23 @@ pub struct ProbeTarget {
 impl ProbeTarget {
     /// One probe: connect, GET, judge. `Err` is a reason for status messages.
     pub async fn probe_once(&self) -> Result<(), String> {
-        let attempt = async {
-            let stream = probe::connect(self.port)
-                .await
-                .map_err(|e| format!("cannot connect: {e}"))?;
-            self.ask(stream).await
-        };
-        match timeout(self.health.timeout, attempt).await {
-            Ok(result) => result,
-            Err(_) => Err(format!(
-                "health endpoint did not answer within {} ms",
-                self.health.timeout.as_millis()
-            )),
-        }
+        let attempt = async { self.ask(self.connect().await?).await };
+        timeout(self.health.timeout, attempt)
+            .await
+            .unwrap_or_else(|_| Err(self.no_answer()))
+    }
+
+    async fn connect(&self) -> Result<tokio::net::TcpStream, String> {
+        probe::connect(self.port)
+            .await
+            .map_err(|e| format!("cannot connect: {e}"))
+    }
+
+    fn no_answer(&self) -> String {
+        format!(
+            "health endpoint did not answer within {} ms",
+            self.health.timeout.as_millis()
+        )
     }
 
     async fn ask(&self, stream: tokio::net::TcpStream) -> Result<(), String> {
@@ -50,14 +54,14 @@ impl ProbeTarget {
     }
 
     /// Returns once the sidecar answers healthy. `last_failure` holds the latest reason it did not.
-    /// Output from the child (`output_seen`) wakes an early attempt once the 1 ms phase is over.
+    /// Output from the child (`output_seen`) wakes an attempt 1 ms later, before the delay ends.
     pub async fn until_ready(&self, output_seen: &Notify, last_failure: &mut String) {
         let started = Instant::now();
         let mut not_ready_answers = 0;
         loop {
-            let delay = match probe::connect(self.port).await {
-                Err(e) => {
-                    *last_failure = format!("cannot connect: {e}");
+            let delay = match self.connect().await {
+                Err(reason) => {
+                    *last_failure = reason;
                     connect_retry_delay(started.elapsed())
                 }
                 Ok(stream) => match timeout(self.health.timeout, self.ask(stream)).await {
@@ -68,10 +72,7 @@ impl ProbeTarget {
                         not_ready_retry_delay(not_ready_answers - 1)
                     }
                     Err(_) => {
-                        *last_failure = format!(
-                            "health endpoint did not answer within {} ms",
-                            self.health.timeout.as_millis()
-                        );
+                        *last_failure = self.no_answer();
                         connect_retry_delay(started.elapsed())
                     }
                 },

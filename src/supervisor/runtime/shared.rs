@@ -26,6 +26,8 @@ pub enum Request {
 #[derive(Debug)]
 pub struct Shared {
     pub name: String,
+    /// `sidecar::<name>`: the `log` target of the child's output, built once.
+    log_target: String,
     pub status: watch::Sender<Status>,
     pub events: broadcast::Sender<Status>,
     pub log_events: broadcast::Sender<LogLine>,
@@ -40,6 +42,7 @@ impl Shared {
     pub fn new(name: &str, log_lines: usize) -> Self {
         Self {
             name: name.to_owned(),
+            log_target: format!("sidecar::{name}"),
             status: watch::Sender::new(Status::stopped(name)),
             events: broadcast::Sender::new(EVENT_BUFFER),
             log_events: broadcast::Sender::new(EVENT_BUFFER),
@@ -63,7 +66,7 @@ impl Shared {
 
     /// Records one output line: ring buffer, `log` under `sidecar::<name>`, and subscribers.
     pub fn record_line(&self, line: LogLine) {
-        log::info!(target: &format!("sidecar::{}", self.name), "{}", line.line);
+        log::info!(target: &self.log_target, "{}", line.line);
         self.logs
             .lock()
             .unwrap_or_else(|p| p.into_inner())

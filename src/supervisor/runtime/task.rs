@@ -108,17 +108,20 @@ impl Supervision {
 
     fn when_idle(&mut self, request: Request) -> Next {
         match request {
-            Request::Start(ack) | Request::Restart(ack) => {
-                self.planner.reset();
-                self.shared.publish(|s| s.restarts = 0);
-                Next::Run(Some(ack))
-            }
+            Request::Start(ack) | Request::Restart(ack) => self.fresh_start(ack),
             Request::Stop(done) => {
                 self.shared.publish(|s| s.state = State::Stopped);
                 let _ = done.send(StopOutcome::NotRunning);
                 Next::Idle
             }
         }
+    }
+
+    /// A requested start begins with a fresh restart budget and count.
+    fn fresh_start(&mut self, ack: oneshot::Sender<()>) -> Next {
+        self.planner.reset();
+        self.shared.publish(|s| s.restarts = 0);
+        Next::Run(Some(ack))
     }
 
     /// Marks a start request as taken up, after the state that answers it was published.
@@ -134,11 +137,6 @@ impl Supervision {
             _ = sleep(delay) => Next::Run(None),
             request = self.requests.recv() => match request {
                 None => Next::Exit,
-                Some(Request::Stop(done)) => {
-                    self.shared.publish(|s| s.state = State::Stopped);
-                    let _ = done.send(StopOutcome::NotRunning);
-                    Next::Idle
-                }
                 Some(request) => self.when_idle(request),
             },
         }
@@ -288,7 +286,7 @@ impl Supervision {
                     },
                     request = self.requests.recv() => match request {
                         None => return Some(RunEnd::HandlesGone),
-                        Some(Request::Start(ack)) => { self.shared.start_taken_up(); let _ = ack.send(()); }
+                        Some(Request::Start(ack)) => self.take_up(Some(ack)),
                         Some(other) => return Some(RunEnd::Requested(other)),
                     },
                 }
@@ -306,12 +304,12 @@ impl Supervision {
                 .target
                 .until_ready(&attempt.output_seen, &mut last_probe),
         );
-        let end = loop {
+        let mut end = loop {
             tokio::select! {
                 biased;
                 request = self.requests.recv() => match request {
                     None => break Some(RunEnd::HandlesGone),
-                    Some(Request::Start(ack)) => { self.shared.start_taken_up(); let _ = ack.send(()); }
+                    Some(Request::Start(ack)) => self.take_up(Some(ack)),
                     Some(other) => break Some(RunEnd::Requested(other)),
                 },
                 status = attempt.process.wait() => break Some(RunEnd::Exited { status, was_ready: false }),
@@ -319,11 +317,12 @@ impl Supervision {
                 _ = sleep_until(deadline) => break Some(RunEnd::StartTimeout { last_probe: String::new() }),
             }
         };
+        // The probe loop holds `last_probe` until it is dropped; then the timeout can quote it.
         drop(ready);
-        match end {
-            Some(RunEnd::StartTimeout { .. }) => Some(RunEnd::StartTimeout { last_probe }),
-            other => other,
+        if let Some(RunEnd::StartTimeout { last_probe: quoted }) = &mut end {
+            *quoted = last_probe;
         }
+        end
     }
 
     /// Watches a ready sidecar until its run ends.
@@ -342,7 +341,7 @@ impl Supervision {
                 biased;
                 request = self.requests.recv() => match request {
                     None => return RunEnd::HandlesGone,
-                    Some(Request::Start(ack)) => { self.shared.start_taken_up(); let _ = ack.send(()); }
+                    Some(Request::Start(ack)) => self.take_up(Some(ack)),
                     Some(other) => return RunEnd::Requested(other),
                 },
                 status = attempt.process.wait() => return RunEnd::Exited { status, was_ready: true },
@@ -390,9 +389,7 @@ impl Supervision {
             }
             RunEnd::Requested(Request::Restart(ack)) => {
                 self.stop_process(process.as_mut()).await;
-                self.planner.reset();
-                self.shared.publish(|s| s.restarts = 0);
-                Next::Run(Some(ack))
+                self.fresh_start(ack)
             }
             RunEnd::Requested(Request::Start(_)) => unreachable!("start requests never end a run"),
             RunEnd::HandlesGone => {
