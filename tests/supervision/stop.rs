@@ -59,6 +59,7 @@ async fn a_bootloader_like_parent_and_its_server_child_both_stop() {
     );
     let ready = sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
     assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    until_line(&mut lines, |l| l == "shutting down").await;
     assert!(gone(server as u32).await);
     std::net::TcpListener::bind(("127.0.0.1", ready.port)).expect("the port is free again");
 }
