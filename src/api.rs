@@ -1,6 +1,7 @@
 //! `Sidecars`: the plugin's Rust API. Commands are one-line calls into it, so Rust code and
 //! JavaScript get the same operations.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -13,11 +14,11 @@ const MAX_LOG_LINES: usize = 10_000;
 /// The app's supervised sidecars (managed state of the plugin).
 #[derive(Debug)]
 pub struct Sidecars {
-    supervisor: Supervisor,
+    supervisor: Arc<Supervisor>,
 }
 
 impl Sidecars {
-    pub(crate) fn new(supervisor: Supervisor) -> Self {
+    pub(crate) fn new(supervisor: Arc<Supervisor>) -> Self {
         Self { supervisor }
     }
 

@@ -1,10 +1,13 @@
 //! The plugin's hooks: validate and start at setup (without blocking), forward engine events to
-//! the webviews, and stop every sidecar on exit, also when the app gets SIGTERM, SIGINT or SIGHUP.
+//! the webviews, and stop every sidecar on exit: on `RunEvent::Exit`, in Tauri's cleanup before
+//! exit (the only hook `AppHandle::restart` runs on the main thread), and, on Unix, when the app
+//! gets SIGTERM, SIGINT or SIGHUP.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, RunEvent, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Resource, RunEvent, Runtime};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::config::{parse, to_specs, Resolver};
@@ -35,11 +38,13 @@ pub(crate) fn setup<R: Runtime>(
     emit_logs.extend(extra_log_events);
 
     let _runtime = tauri::async_runtime::handle().inner().enter();
-    let supervisor = Supervisor::new(specs).map_err(Error::from)?;
+    let supervisor = Arc::new(Supervisor::new(specs).map_err(Error::from)?);
     for handle in supervisor.handles() {
         forward_events(app, handle, emit_logs.contains(handle.name()));
     }
     supervisor.start_all();
+    app.resources_table()
+        .add(StopOnCleanup(Some(supervisor.clone())));
     app.manage(Sidecars::new(supervisor));
     #[cfg(unix)]
     stop_on_signals(app.clone());
@@ -78,6 +83,28 @@ pub(crate) fn on_event<R: Runtime>(app: &AppHandle<R>, event: &RunEvent) {
     if let RunEvent::Exit = event {
         if let Some(sidecars) = app.try_state::<Sidecars>() {
             tauri::async_runtime::block_on(sidecars.stop_all());
+        }
+    }
+}
+
+/// Stops every sidecar when dropped. It lives in the app's resource table, which Tauri clears in
+/// `cleanup_before_exit`: after `RunEvent::Exit`, and instead of it when `AppHandle::restart` is
+/// called on the main thread or an exit request fails.
+struct StopOnCleanup(Option<Arc<Supervisor>>);
+
+impl Resource for StopOnCleanup {}
+
+impl Drop for StopOnCleanup {
+    fn drop(&mut self) {
+        let Some(supervisor) = self.0.take() else {
+            return;
+        };
+        // A thread of its own: the cleanup may run inside an async task, where blocking on the
+        // runtime directly would panic.
+        let stopping =
+            std::thread::spawn(move || tauri::async_runtime::block_on(supervisor.stop_all()));
+        if stopping.join().is_err() {
+            log::error!("stopping the sidecars during cleanup failed");
         }
     }
 }

@@ -9,6 +9,7 @@ use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
 use tauri::Listener;
 use tauri_plugin_sidecar::SidecarExt;
 
+mod permissions;
 #[path = "../common/pids.rs"]
 mod pids;
 use pids::{alive, wait_gone, PATIENCE};
@@ -66,6 +67,21 @@ fn a_configured_sidecar_becomes_ready_and_its_url_answers_ok() {
     assert_eq!((backend.url.as_str(), backend.token), (url.as_str(), None));
     let url_again = tauri::async_runtime::block_on(app.sidecar("api").unwrap().url()).unwrap();
     assert_eq!(url_again, url);
+    tauri::async_runtime::block_on(app.sidecars().stop_all());
+}
+
+#[test]
+#[cfg_attr(not(debug_assertions), ignore = "`dev` applies to debug builds only")]
+fn a_debug_build_runs_the_dev_command_instead_of_the_bundled_sidecar() {
+    // No `binaries/main` exists next to the test binary: only `dev` can make this ready. The
+    // relative `cwd` resolves against the current directory, which `cargo test` sets to the crate.
+    let app = app_with(json!({"sidecars": {"main": {
+        "sidecar": "binaries/main",
+        "dev": {"command": "python3", "args": ["serves_ok.py"], "cwd": "tests/fixtures"}
+    }}}));
+    let url =
+        tauri::async_runtime::block_on(app.sidecars().backend_url(None, Some(PATIENCE))).unwrap();
+    assert_eq!(health_of(&url), r#"{"status": "ok"}"#);
     tauri::async_runtime::block_on(app.sidecars().stop_all());
 }
 
@@ -183,4 +199,32 @@ fn the_exit_hook_leaves_no_sidecar_process() {
         wait_gone(grandchild),
         "grandchild {grandchild} outlived the app's exit"
     );
+}
+
+#[test]
+fn tauris_cleanup_before_exit_stops_every_sidecar() {
+    // `AppHandle::restart` on the main thread (and a failed exit request) runs only this cleanup,
+    // not `RunEvent::Exit`.
+    let app = app_with(json!({"sidecars": {
+        "api": {"command": "python3", "args": [fixture("serves_ok.py")]},
+        "worker": {"command": "python3", "args": [fixture("serves_ok.py")], "dependsOn": ["api"]}
+    }}));
+    let mut pids = Vec::new();
+    for name in ["api", "worker"] {
+        let handle = app.sidecar(name).unwrap();
+        tauri::async_runtime::block_on(handle.wait_ready(Some(PATIENCE))).unwrap();
+        pids.push(handle.status().pid.unwrap());
+    }
+    app.cleanup_before_exit();
+    for pid in pids {
+        assert!(!alive(pid as i32), "sidecar {pid} outlived the cleanup");
+    }
+    let states: Vec<_> = app
+        .sidecars()
+        .status(None)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.state)
+        .collect();
+    assert_eq!(states, [tauri_plugin_sidecar::models::State::Stopped; 2]);
 }

@@ -58,22 +58,29 @@ pub async fn states(events: &mut broadcast::Receiver<Status>, count: usize) -> V
     seen
 }
 
-/// Receives output lines until one satisfies `matches`.
+/// Receives output lines until one satisfies `matches`; on timeout, panics quoting what it saw.
 pub async fn until_line(
     lines: &mut broadcast::Receiver<LogLine>,
     matches: impl Fn(&str) -> bool,
 ) -> String {
-    tokio::time::timeout(PATIENCE, async {
+    let mut seen = Vec::new();
+    let found = tokio::time::timeout(PATIENCE, async {
         loop {
             match lines.recv().await {
                 Ok(l) if matches(&l.line) => return l.line,
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Ok(l) => {
+                    seen.push(l.line);
+                    if seen.len() > 20 {
+                        seen.remove(0);
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(e) => panic!("output ended: {e}"),
             }
         }
     })
-    .await
-    .expect("the expected output line")
+    .await;
+    found.unwrap_or_else(|_| panic!("the expected output line never came; last lines: {seen:?}"))
 }
 
 /// The number after `prefix` in an output line such as `grandchild pid 1234`.
