@@ -9,5 +9,8 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
-    tauri_plugin::Builder::new(COMMANDS).build();
+    tauri_plugin::Builder::new(COMMANDS)
+        // Built from guest-js/ by `npm run build`; gives `withGlobalTauri` apps `window.__TAURI__.sidecar`.
+        .global_api_script_path("./api-iife.js")
+        .build();
 }

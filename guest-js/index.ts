@@ -1,0 +1,316 @@
+/**
+ * Frontend API of `tauri-plugin-sidecar`: wait for the supervised backend, call it, and follow
+ * its status and output.
+ *
+ * ```ts
+ * import { getBackendUrl } from 'tauri-plugin-sidecar-api'
+ *
+ * const url = await getBackendUrl() // resolves once GET /api/health answers {"status":"ok"}
+ * const health = await fetch(`${url}/api/health`).then((r) => r.json())
+ * ```
+ *
+ * Every function rejects with a {@link SidecarError}, whose `kind` can be branched on.
+ *
+ * @module
+ */
+
+import { invoke } from '@tauri-apps/api/core'
+import { listen, type UnlistenFn } from '@tauri-apps/api/event'
+
+export type { UnlistenFn }
+
+/** Where a sidecar is in its lifecycle. */
+export type SidecarState =
+  | 'starting'
+  | 'ready'
+  | 'restarting'
+  | 'stopping'
+  | 'stopped'
+  | 'failed'
+
+/** Which output pipe a line came from. */
+export type OutputStream = 'stdout' | 'stderr'
+
+/** A snapshot of one sidecar: what `status` returns and `onStatus` receives. */
+export interface SidecarStatus {
+  /** The sidecar's name (its key under `plugins.sidecar.sidecars`). */
+  name: string
+  /** Lifecycle state. */
+  state: SidecarState
+  /** Process id of the running process, if any. */
+  pid: number | null
+  /** Port of the current (or last) start. */
+  port: number | null
+  /** `http://127.0.0.1:<port>` of the current (or last) start. */
+  url: string | null
+  /** How many times the supervisor has restarted it. */
+  restarts: number
+  /** Why it last failed or restarted, if it did. */
+  error: string | null
+}
+
+/** Where a ready backend is and how to authenticate to it: what `getBackend` returns. */
+export interface BackendInfo {
+  /** The sidecar's name. */
+  name: string
+  /** `http://127.0.0.1:<port>`. */
+  url: string
+  /** The port. */
+  port: number
+  /** The bearer token of this start, or `null` when the sidecar has no `tokenEnv`. */
+  token: string | null
+}
+
+/** One output line, as `logs` returns it. */
+export interface LogEntry {
+  /** `stdout` or `stderr`. */
+  stream: OutputStream
+  /** The line, without its line ending (over-long lines are cut and marked). */
+  line: string
+}
+
+/** One output line of a sidecar with `emitLogs: true`, as `onLog` receives it. */
+export interface LogEvent extends LogEntry {
+  /** The sidecar's name. */
+  name: string
+}
+
+/** The error kinds of the plugin's commands. */
+export type PluginErrorKind =
+  | 'unknownSidecar'
+  | 'nameRequired'
+  | 'notReady'
+  | 'failed'
+  | 'stopped'
+  | 'timeout'
+  | 'config'
+  | 'gone'
+  | 'io'
+
+/**
+ * A {@link PluginErrorKind}, or `ipc` when the call did not reach the plugin (for example, a
+ * command the app's capabilities do not allow).
+ */
+export type SidecarErrorKind = PluginErrorKind | 'ipc'
+
+/**
+ * How every function of this package rejects.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await getBackendUrl('api', { timeoutMs: 5000 })
+ * } catch (e) {
+ *   if (e instanceof SidecarError && e.kind === 'failed') showBackendFailure(e.message)
+ * }
+ * ```
+ */
+export class SidecarError extends Error {
+  /** Stable kind to branch on. */
+  readonly kind: SidecarErrorKind
+
+  constructor(kind: SidecarErrorKind, message: string) {
+    super(message)
+    this.name = 'SidecarError'
+    this.kind = kind
+  }
+}
+
+/** Name of the event carrying a {@link SidecarStatus} on every state change. */
+export const STATUS_EVENT = 'sidecar://status'
+/** Name of the event carrying a {@link LogEvent} per output line of sidecars with `emitLogs`. */
+export const LOG_EVENT = 'sidecar://log'
+
+function toSidecarError(raw: unknown): SidecarError {
+  if (raw instanceof SidecarError) return raw
+  if (typeof raw === 'object' && raw !== null && 'kind' in raw && 'message' in raw) {
+    const { kind, message } = raw as { kind: unknown; message: unknown }
+    if (typeof kind === 'string' && typeof message === 'string') {
+      return new SidecarError(kind as SidecarErrorKind, message)
+    }
+  }
+  const message = raw instanceof Error ? raw.message : String(raw)
+  return new SidecarError('ipc', message)
+}
+
+async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return await invoke<T>(`plugin:sidecar|${command}`, args)
+  } catch (raw) {
+    throw toSidecarError(raw)
+  }
+}
+
+/**
+ * The backend's URL (`http://127.0.0.1:<port>`), once the sidecar is ready; at once if it is.
+ * Rejects at once with kind `failed` or `stopped` when the sidecar gave up or is stopped, and with
+ * `timeout` after `timeoutMs` (default: wait as long as it is starting).
+ *
+ * @param name The sidecar; may be omitted when exactly one is configured.
+ *
+ * @example
+ * ```ts
+ * const url = await getBackendUrl()
+ * const items = await fetch(`${url}/api/items`).then((r) => r.json())
+ * ```
+ */
+export async function getBackendUrl(
+  name?: string,
+  options: { timeoutMs?: number } = {}
+): Promise<string> {
+  return await call<string>('get_backend_url', { name, timeoutMs: options.timeoutMs })
+}
+
+/**
+ * URL, port and token of a ready sidecar; rejects with kind `notReady` when it is not ready now.
+ *
+ * @example
+ * ```ts
+ * const { url, token } = await getBackend('api')
+ * ```
+ */
+export async function getBackend(name?: string): Promise<BackendInfo> {
+  return await call<BackendInfo>('get_backend', { name })
+}
+
+/**
+ * Status of one sidecar, or of all of them (dependencies first) when `name` is omitted.
+ *
+ * @example
+ * ```ts
+ * for (const s of await status()) console.log(s.name, s.state)
+ * ```
+ */
+export async function status(name?: string): Promise<SidecarStatus[]> {
+  return await call<SidecarStatus[]>('status', { name })
+}
+
+/**
+ * Starts a sidecar (also one in `failed`); resolves once the start is under way. Needs the
+ * `sidecar:allow-start` permission.
+ *
+ * @example
+ * ```ts
+ * await start('api')
+ * const url = await getBackendUrl('api')
+ * ```
+ */
+export async function start(name: string): Promise<void> {
+  await call<null>('start', { name })
+}
+
+/**
+ * Stops a sidecar gracefully (SIGTERM, then SIGKILL after its `shutdownTimeoutMs`); resolves when
+ * its processes are gone. Needs the `sidecar:allow-stop` permission.
+ *
+ * @example
+ * ```ts
+ * await stop('api')
+ * ```
+ */
+export async function stop(name: string): Promise<void> {
+  await call<null>('stop', { name })
+}
+
+/**
+ * Stops and starts a sidecar; resolves once the new start is under way. Needs the
+ * `sidecar:allow-restart` permission.
+ *
+ * @example
+ * ```ts
+ * await restart('api')
+ * const url = await getBackendUrl('api') // the new start's URL
+ * ```
+ */
+export async function restart(name: string): Promise<void> {
+  await call<null>('restart', { name })
+}
+
+/**
+ * The last `lines` output lines of a sidecar (all that are kept when omitted), oldest first.
+ * Needs the `sidecar:allow-logs` permission.
+ *
+ * @example
+ * ```ts
+ * const tail = await logs('api', 20)
+ * console.log(tail.map((l) => l.line).join('\n'))
+ * ```
+ */
+export async function logs(name: string, lines?: number): Promise<LogEntry[]> {
+  return await call<LogEntry[]>('logs', { name, lines })
+}
+
+/**
+ * Calls `handler` on every state change of every sidecar, or of `options.name` only.
+ * Resolves to a function that stops the handler.
+ *
+ * @example
+ * ```ts
+ * const unlisten = await onStatus((s) => console.log(`${s.name}: ${s.state}`))
+ * // later
+ * unlisten()
+ * ```
+ */
+export async function onStatus(
+  handler: (status: SidecarStatus) => void,
+  options: { name?: string } = {}
+): Promise<UnlistenFn> {
+  return await subscribe(STATUS_EVENT, handler, options.name)
+}
+
+/**
+ * Calls `handler` with every output line of sidecars configured with `emitLogs: true`, or of
+ * `options.name` only. Resolves to a function that stops the handler.
+ *
+ * @example
+ * ```ts
+ * const unlisten = await onLog((l) => console.log(`[${l.name}] ${l.line}`))
+ * ```
+ */
+export async function onLog(
+  handler: (line: LogEvent) => void,
+  options: { name?: string } = {}
+): Promise<UnlistenFn> {
+  return await subscribe(LOG_EVENT, handler, options.name)
+}
+
+/** Listens to `event`, passing on the payloads of sidecar `name` (of all when undefined). */
+async function subscribe<T extends { name: string }>(
+  event: string,
+  handler: (payload: T) => void,
+  name: string | undefined
+): Promise<UnlistenFn> {
+  return await listen<T>(event, ({ payload }) => {
+    if (name === undefined || payload.name === name) handler(payload)
+  })
+}
+
+/**
+ * `fetch` against the backend: waits until the sidecar is ready, resolves `path` against its URL
+ * and adds `Authorization: Bearer <token>` when the sidecar has a token (unless `init` sets its own
+ * `Authorization` header).
+ *
+ * @param path Path (and query) on the backend, e.g. `/api/items?page=2`.
+ * @param init Passed on to `fetch`.
+ * @param options `name`: the sidecar (may be omitted when exactly one is configured);
+ *   `timeoutMs`: how long to wait for readiness.
+ *
+ * @example
+ * ```ts
+ * const response = await backendFetch('/api/echo', { method: 'POST', body: 'hi' })
+ * console.log(await response.text())
+ * ```
+ */
+export async function backendFetch(
+  path: string,
+  init: RequestInit = {},
+  options: { name?: string; timeoutMs?: number } = {}
+): Promise<Response> {
+  await getBackendUrl(options.name, { timeoutMs: options.timeoutMs })
+  const backend = await getBackend(options.name)
+  const headers = new Headers(init.headers)
+  if (backend.token !== null && !headers.has('Authorization')) {
+    headers.set('Authorization', `Bearer ${backend.token}`)
+  }
+  return await fetch(new URL(path, backend.url), { ...init, headers })
+}
