@@ -1,0 +1,97 @@
+"""End-to-end tests of the example app in a real webview (WebKitGTK through tauri-driver), with
+the sidecar packaged as a PEX. Run under a display (`xvfb-run -a`) after building the app with
+`cargo build --profile e2e`; `scripts/e2e` at the repository root does all of it.
+"""
+import os
+import signal
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import (  # noqa: E402
+    ARTIFACTS,
+    app_pids,
+    wait_group_gone,
+    log,
+    open_app,
+    port_is_free,
+    wait_exit,
+)
+from round import await_ready, crash_and_recover, echo, quit_app  # noqa: E402
+
+#: After the app is SIGKILLed, the sidecar's watchdog ends the group "shortly after"; after a
+#: graceful exit, the watchdog itself (a shell in the group) may take as long to be gone.
+SHORTLY_S = 10
+
+
+class ExampleApp(unittest.TestCase):
+    def setUp(self):
+        self.assertEqual(app_pids(), [], "an instance of the app is already running")
+        self.driver, self.session = open_app(self.id().rsplit(".", 1)[1])
+        self.addCleanup(self.driver.stop)
+        self.addCleanup(self.session.end)
+
+    def the_app(self):
+        pids = app_pids()
+        self.assertEqual(len(pids), 1, f"one app process expected, found {pids}")
+        return pids[0]
+
+    def assert_no_sidecar_left(self, shown, within):
+        """The sidecar's process is gone `within` seconds of the app's exit (0: before it), and
+        its whole process group shortly after."""
+        pid = shown["pid"]
+        self.assertTrue(wait_exit(pid, within), f"sidecar {pid} outlived the app")
+        self.assertTrue(wait_exit(shown["server_pid"], within), "the server process outlived the app")
+        left = wait_group_gone(pid, SHORTLY_S)
+        self.assertEqual(left, [], f"processes left in the sidecar's group {pid}")
+        port = int(shown["url"].rsplit(":", 1)[1])
+        self.assertTrue(port_is_free(port), f"port {port} is still taken")
+
+    def test_1_ready_call_crash_recover_and_close(self):
+        shown = await_ready(self.session)
+        self.assertRegex(shown["url"], r"^http://127\.0\.0\.1:\d+$")
+        self.assertEqual(shown["server_pid"], shown["pid"], "the PEX serves in the sidecar process itself")
+        self.assertIn("hello 1", echo(self.session, "hello 1"))
+
+        transitions = crash_and_recover(self.session)
+        self.assertRegex(transitions, r"ready → restarting → starting → ready$")
+        again = await_ready(self.session)
+        self.assertNotEqual(again["pid"], shown["pid"], "a new process serves after the crash")
+        self.assertTrue(wait_exit(shown["pid"], 0), "the crashed process is gone")
+        self.assertEqual(self.session.text("#restarts"), "1")
+        self.assertIn("hello 2", echo(self.session, "hello 2"))
+        screenshot = self.session.screenshot(ARTIFACTS / "python-backend.png")
+        log(f"screenshot after the recovery: {screenshot}")
+
+        app = self.the_app()
+        quit_app(self.session)
+        self.assertTrue(wait_exit(app), "the app exits when its window closes")
+        self.assert_no_sidecar_left(again, within=0)
+        log("window closed: the app exited and no process of the sidecar is left")
+
+    def signal_the_ready_app(self, number):
+        """Sends signal `number` to the app once its backend is ready; returns what the page
+        showed, after the app has ended."""
+        shown = await_ready(self.session)
+        app = self.the_app()
+        os.kill(app, number)
+        self.assertTrue(wait_exit(app), f"the app ends on signal {number}")
+        return shown
+
+    def test_2_sigterm_to_the_app_stops_the_sidecar_gracefully(self):
+        shown = self.signal_the_ready_app(signal.SIGTERM)
+        self.assert_no_sidecar_left(shown, within=0)
+        output = self.driver.output()
+        for line in ("Shutting down", "Application shutdown complete", "Finished server process"):
+            self.assertIn(line, output, "uvicorn logged its graceful shutdown")
+        log("SIGTERM: uvicorn shut down gracefully, no process of the sidecar is left")
+
+    def test_3_sigkill_to_the_app_leaves_no_sidecar(self):
+        shown = self.signal_the_ready_app(signal.SIGKILL)
+        self.assert_no_sidecar_left(shown, within=SHORTLY_S)
+        log("SIGKILL: no process of the sidecar is left")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,44 @@
+# Shared by the scripts: installs what is missing (idempotent) and builds the example app.
+# Sourced, not run; expects the repository root as the current directory.
+
+# Debian packages that Tauri needs to build on Linux (WebKitGTK and friends).
+TAURI_BUILD_PACKAGES=(
+  pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
+  libjavascriptcoregtk-4.1-dev libsoup-3.0-dev
+)
+# What the end-to-end tests and the headless demo add: a virtual display and WebKit's WebDriver.
+E2E_PACKAGES=(xvfb xauth webkit2gtk-driver)
+
+# ensure_packages PACKAGE...: installs the Debian packages that are not installed yet.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  command -v python3 >/dev/null || missing+=(python3)
+  python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+  command -v npm >/dev/null || missing+=(nodejs npm)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "==> installing ${missing[*]}"
+  local sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# ensure_tauri_driver: tauri-driver 2 on PATH (cargo install, once).
+ensure_tauri_driver() {
+  export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+  if ! tauri-driver --help 2>/dev/null | grep -q -- "--native-port"; then
+    echo "==> cargo install tauri-driver"
+    cargo install tauri-driver --version "^2" --locked
+  fi
+}
+
+# build_example: the PEX sidecar, then the app (profile e2e: the plugin runs the bundled PEX).
+build_example() {
+  echo "==> building the example's sidecar (PEX)"
+  examples/python-backend/scripts/build-sidecar
+  echo "==> building the example app"
+  cargo build --manifest-path examples/python-backend/src-tauri/Cargo.toml --profile e2e --locked
+}
