@@ -180,13 +180,13 @@ def open_app(name):
             log(f"WebDriver session did not start ({e}); retrying once")
 
 
-def app_pids():
+def app_pids(application=APP):
     """Pids of running instances of the app's executable."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError):
-                if os.readlink(entry / "exe") == str(APP):
+                if os.readlink(entry / "exe") == str(application):
                     found.append(int(entry.name))
     return found
 

@@ -1,0 +1,80 @@
+"""App start to the first successful backend call from the page's JavaScript: the example app
+(the plugin) against the same app with the original design's 100 ms poll loop
+(`--features baseline-poll`, binary `python-backend-baseline`). Measured, not asserted.
+
+Both apps are launched the same way (a WebDriver session through tauri-driver); the time runs from
+the session request to the page's `first-backend-call` performance mark. Runs alternate between
+the two apps; the first run of each is a warm-up (the PEX unpacks itself once).
+`scripts/bench-example` builds both and runs this.
+"""
+import contextlib
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import APP, ARTIFACTS, Driver, Session, WebDriverError, app_pids, log, wait_exit  # noqa: E402
+
+VARIANTS = {"plugin": APP, "baseline (100 ms poll)": APP.with_name("python-backend-baseline")}
+RUNS = int(os.environ.get("RUNS", "15"))
+
+# Resolves with the epoch time (ms) of the page's first-backend-call mark, the moment it exists.
+AWAIT_MARK = """
+const done = arguments[0]
+const epoch = (mark) => performance.timeOrigin + mark.startTime
+const [seen] = performance.getEntriesByName('first-backend-call')
+if (seen) return done(epoch(seen))
+new PerformanceObserver((list, observer) => {
+  const [mark] = list.getEntriesByName('first-backend-call')
+  if (mark) { observer.disconnect(); done(epoch(mark)) }
+}).observe({ type: 'mark' })
+"""
+
+
+def one_run(driver, application):
+    started = time.time() * 1000
+    session = Session(driver, application)
+    try:
+        first_call = session._call("POST", f"/session/{session.id}/execute/async", {"script": AWAIT_MARK, "args": []})
+        [app] = app_pids(application)
+        # The window may be gone before WebDriver answers; the app's exit is what counts.
+        with contextlib.suppress(WebDriverError):
+            session.run("window.__TAURI__.window.getCurrentWindow().close()")
+        if not wait_exit(app):
+            raise RuntimeError("the app did not exit")
+        return first_call - started
+    finally:
+        session.end()
+
+
+def main():
+    for path in VARIANTS.values():
+        if not path.exists():
+            sys.exit(f"{path} is missing: run scripts/bench-example")
+    timings = {name: [] for name in VARIANTS}
+    driver = Driver(ARTIFACTS / "bench.log")
+    try:
+        for run in range(RUNS + 1):
+            for name, path in VARIANTS.items():
+                ms = one_run(driver, path)
+                if run > 0:
+                    timings[name].append(ms)
+                log(f"{'warm-up' if run == 0 else f'run {run}'}: {name}: {ms:.0f} ms")
+    finally:
+        driver.stop()
+
+    plugin = statistics.median(timings["plugin"])
+    print()
+    print(f"App start to first backend call from JavaScript ({RUNS} runs each, after one warm-up)")
+    print()
+    print("| app | median | min | max | vs plugin |")
+    print("|---|---:|---:|---:|---:|")
+    for name, values in timings.items():
+        median = statistics.median(values)
+        print(f"| {name} | {median:.0f} ms | {min(values):.0f} ms | {max(values):.0f} ms | {median / plugin:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
