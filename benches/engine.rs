@@ -8,6 +8,9 @@
 //! Reference points come from the fixture itself: it writes the CLOCK_MONOTONIC time at which its
 //! socket starts listening, and at which it exits, to files named in its environment.
 
+mod common;
+use common::{env_or, fixture};
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -17,21 +20,6 @@ use tauri_plugin_sidecar::supervisor::{SidecarHandle, SidecarSpec, State, Status
 use tokio::sync::broadcast;
 
 const BASELINE_POLL: Duration = Duration::from_millis(100);
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn fixture(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-        .display()
-        .to_string()
-}
 
 /// CLOCK_MONOTONIC now, in nanoseconds (the clock Python's `time.CLOCK_MONOTONIC` reads).
 fn monotonic_ns() -> i128 {

@@ -245,16 +245,15 @@ impl Resolver {
     }
 
     fn bundled(&self, entry: &str) -> PathBuf {
-        let file = Path::new(entry)
+        let mut file = Path::new(entry)
             .file_name()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(entry));
-        let path = self.exe_dir.join(file);
+            .map(|f| f.to_os_string())
+            .unwrap_or_else(|| entry.into());
         if cfg!(windows) {
-            path.with_extension("exe")
-        } else {
-            path
+            // Appended, not `with_extension`: `api.v2` must become `api.v2.exe`.
+            file.push(".exe");
         }
+        self.exe_dir.join(file)
     }
 }
 

@@ -12,6 +12,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::config::{parse, to_specs, Resolver};
 use crate::error::Error;
+use crate::supervisor::platform::ledger::{end_survivors, Ledger};
 use crate::supervisor::{SidecarHandle, SidecarSpec, Supervisor};
 use crate::{SidecarExt, Sidecars};
 
@@ -42,6 +43,9 @@ pub(crate) fn setup<R: Runtime>(
     for handle in supervisor.handles() {
         forward_events(app, handle, emit_logs.contains(handle.name()));
     }
+    if let Some(ledger) = ledger_after_ending_survivors(app) {
+        supervisor.keep_ledger(Arc::new(ledger));
+    }
     supervisor.start_all();
     app.resources_table()
         .add(StopOnCleanup(Some(supervisor.clone())));
@@ -49,6 +53,29 @@ pub(crate) fn setup<R: Runtime>(
     #[cfg(unix)]
     stop_on_signals(app.clone());
     Ok(())
+}
+
+/// Ends the sidecars that a previous run of the app left running (where the OS gave no
+/// kill-on-parent-death), then opens this run's ledger in the app's local data directory.
+/// Problems are logged: they never stop the app.
+fn ledger_after_ending_survivors<R: Runtime>(app: &AppHandle<R>) -> Option<Ledger> {
+    let dir = match app.path().app_local_data_dir() {
+        Ok(dir) => dir.join("tauri-plugin-sidecar"),
+        Err(e) => {
+            log::warn!("no app data directory for the sidecar ledger: {e}");
+            return None;
+        }
+    };
+    for survivor in end_survivors(&dir).into_iter().filter(|s| s.ended) {
+        log::warn!(
+            "ended sidecar `{}` (pid {}), left running by a previous run of the app",
+            survivor.name,
+            survivor.pid
+        );
+    }
+    Ledger::create(&dir)
+        .map_err(|e| log::warn!("cannot write the sidecar ledger in {}: {e}", dir.display()))
+        .ok()
 }
 
 fn forward_events<R: Runtime>(app: &AppHandle<R>, handle: &SidecarHandle, logs: bool) {

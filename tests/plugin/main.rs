@@ -9,6 +9,7 @@ use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
 use tauri::Listener;
 use tauri_plugin_sidecar::SidecarExt;
 
+mod ipc_input;
 mod models;
 mod permissions;
 #[path = "../common/pids.rs"]

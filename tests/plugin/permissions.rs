@@ -38,7 +38,7 @@ fn plugin_manifest() -> Manifest {
 }
 
 /// An app with one stopped sidecar `api` and a window `main` granted `permissions`.
-fn app_granting(
+pub(crate) fn app_granting(
     permissions: &[&str],
 ) -> (
     App<tauri::test::MockRuntime>,
@@ -76,7 +76,7 @@ fn app_granting(
 }
 
 /// Invokes `plugin:sidecar|<command>` from `window` as its page would.
-fn invoke(
+pub(crate) fn invoke(
     window: &WebviewWindow<tauri::test::MockRuntime>,
     command: &str,
     args: serde_json::Value,
@@ -139,4 +139,15 @@ fn an_opt_in_permission_allows_restart() {
     );
     assert!(url.is_ok(), "the restarted sidecar becomes ready: {url:?}");
     tauri::async_runtime::block_on(app.sidecars().stop_all());
+}
+
+#[test]
+fn the_token_needs_the_get_backend_permission() {
+    let (_app, window) = app_granting(&["sidecar:allow-get-backend-url", "sidecar:allow-status"]);
+    let refused = invoke(&window, "get_backend", json!({"name": "api"})).unwrap_err();
+    let message = refused.as_str().unwrap_or_default();
+    assert!(
+        message.contains("not allowed") && message.contains("sidecar:allow-get-backend"),
+        "{refused}"
+    );
 }

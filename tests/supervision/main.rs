@@ -4,11 +4,13 @@
 mod support;
 
 mod dependencies;
+mod hostile;
 mod orphans;
 mod output;
 mod ready;
 mod restart;
 mod spawn;
 mod stop;
+mod survivors;
 mod token;
 mod watch;

@@ -36,7 +36,8 @@ fn kill_supervisor_of(fixture_file: &str, child_marker: &str) -> (i32, i32) {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(supervisor.stdout.take().unwrap()).lines();
-    let (mut sidecar, mut child) = (None, None);
+    let (mut sidecar, mut child, mut ready) = (None, None, false);
+    // The child's output line and the ready event arrive in either order: read until both.
     for line in lines.by_ref() {
         let line = line.unwrap();
         if line.contains(child_marker) {
@@ -45,7 +46,8 @@ fn kill_supervisor_of(fixture_file: &str, child_marker: &str) -> (i32, i32) {
         if line.contains("demo: starting pid=") {
             sidecar = Some(number_after(&line, "pid=").max(0));
         }
-        if line.contains("demo: ready") {
+        ready |= line.contains("demo: ready");
+        if ready && child.is_some() {
             break;
         }
     }

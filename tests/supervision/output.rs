@@ -48,3 +48,48 @@ async fn stderr_lines_are_kept_with_their_stream() {
         (Stream::Stderr, "shutting down")
     );
 }
+
+/// Runs `misbehaving_output.py` in `mode`.
+fn misbehaving(mode: &str) -> SidecarHandle {
+    let mut spec = spec(&format!("output-{mode}"), "misbehaving_output.py");
+    spec.env.insert("MODE".into(), mode.into());
+    SidecarHandle::new(spec)
+}
+
+#[tokio::test]
+async fn invalid_utf8_is_replaced_not_fatal() {
+    let sidecar = misbehaving("invalid_utf8");
+    let mut lines = sidecar.subscribe_logs();
+    start_ready(&sidecar).await;
+    let line = until_line(&mut lines, |l| l.ends_with(" end")).await;
+    assert_eq!(line, "caf\u{fffd} \u{fffd}\u{fffd} end");
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_endless_line_is_cut_and_the_child_is_not_blocked() {
+    let sidecar = misbehaving("endless_line");
+    let mut lines = sidecar.subscribe_logs();
+    start_ready(&sidecar).await;
+    let cut = until_line(&mut lines, |l| l.starts_with('z')).await;
+    assert!(
+        cut.len() < 20_000 && cut.ends_with("…[line cut]"),
+        "{} bytes",
+        cut.len()
+    );
+    until_line(&mut lines, |l| l == "after the long line").await;
+    sidecar.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_child_that_closes_its_output_is_still_supervised() {
+    let sidecar = misbehaving("closes_output");
+    let mut lines = sidecar.subscribe_logs();
+    let ready = start_ready(&sidecar).await;
+    until_line(&mut lines, |l| l == "closing my output").await;
+    assert!(alive(ready.pid.unwrap() as i32));
+    assert_eq!(
+        sidecar.stop().await.unwrap(),
+        tauri_plugin_sidecar::supervisor::StopOutcome::Graceful
+    );
+}

@@ -103,3 +103,27 @@ async fn wait_ready_errors_at_once_when_stopped_and_waits_through_a_requested_st
         SupervisorError::Stopped("stopped".into())
     );
 }
+
+#[tokio::test]
+async fn a_child_that_daemonises_fails_its_start_with_a_hint() {
+    let mut spec = spec("daemon", "misbehaving_output.py");
+    spec.env.insert("MODE".into(), "daemonises".into());
+    spec.restart.policy = RestartPolicy::Never;
+    let sidecar = SidecarHandle::new(spec);
+    let mut lines = sidecar.subscribe_logs();
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    let daemon = number_after(
+        &until_line(&mut lines, |l| l.starts_with("daemon pid")).await,
+        "pid",
+    );
+    let failed = until_state(&mut events, State::Failed).await;
+    // The daemon left the process group (setsid): out of the supervisor's reach, so end it here.
+    unsafe { libc::kill(daemon, libc::SIGKILL) };
+    let error = failed.error.unwrap_or_default();
+    assert!(
+        error.contains("exited with status 0 before it became ready")
+            && error.contains("foreground"),
+        "{error}"
+    );
+}

@@ -131,3 +131,40 @@ pub async fn gone(pid: u32) -> bool {
         .await
         .unwrap()
 }
+
+/// Every `log` record written in this test binary from now on, except the output lines of sidecars
+/// other than `output_of` (the flood fixtures would fill memory). Installs the logger once.
+pub fn capture_logs(output_of: &'static str) -> &'static std::sync::Mutex<Vec<String>> {
+    use std::sync::{Mutex, OnceLock};
+
+    struct Capture {
+        output_of: &'static str,
+        records: Mutex<Vec<String>>,
+    }
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record) {
+            let target = record.target();
+            if target.starts_with("sidecar::") && target != format!("sidecar::{}", self.output_of) {
+                return;
+            }
+            let line = format!("{target}: {}", record.args());
+            self.records.lock().unwrap().push(line);
+        }
+        fn flush(&self) {}
+    }
+
+    static CAPTURE: OnceLock<&'static Capture> = OnceLock::new();
+    let capture = CAPTURE.get_or_init(|| {
+        let capture: &'static Capture = Box::leak(Box::new(Capture {
+            output_of,
+            records: Mutex::new(Vec::new()),
+        }));
+        log::set_logger(capture).expect("no other logger in this test binary");
+        log::set_max_level(log::LevelFilter::Trace);
+        capture
+    });
+    &capture.records
+}

@@ -1,4 +1,5 @@
-//! 7: a fresh bearer token per start, sent by the probes, and never shown in status, events or logs.
+//! 7: a fresh bearer token per start, sent by the probes, and never shown in status, events, errors,
+//! output or log records, even when the sidecar prints it.
 
 use tauri_plugin_sidecar::supervisor::{SidecarHandle, State};
 
@@ -6,18 +7,36 @@ use crate::support::*;
 
 #[tokio::test]
 async fn the_token_reaches_the_child_and_the_probe_and_nothing_else() {
+    let logged = capture_logs("secret");
     let mut spec = spec("secret", "requires_token.py");
     spec.token_env = Some("TOKEN".into());
+    spec.restart.initial_delay = std::time::Duration::from_millis(10);
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
+    let mut lines = sidecar.subscribe_logs();
     sidecar.start().await.unwrap();
     let backend = sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
     let token = backend.token.clone().expect("a token");
     assert!(token.len() >= 32);
     assert_eq!(http_get(backend.port, "/api/health", Some(&token)).0, 200);
     assert_eq!(http_get(backend.port, "/api/health", None).0, 401);
+    let printed = until_line(&mut lines, |l| l.starts_with("starting with token")).await;
+    assert_eq!(
+        printed, "starting with token [token]",
+        "the printed token is redacted"
+    );
 
-    sidecar.restart().await.unwrap();
+    // A crash: the error quotes the last stderr lines, where the fixture printed its token.
+    let _ = http_get(backend.port, "/crash", Some(&token));
+    let restarting = until_state(&mut events, State::Restarting).await;
+    assert!(
+        restarting
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Bearer [token]"),
+        "{restarting:?}"
+    );
     let second = sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
     assert_ne!(
         second.token.as_deref(),
@@ -26,18 +45,24 @@ async fn the_token_reaches_the_child_and_the_probe_and_nothing_else() {
     );
     sidecar.stop().await.unwrap();
 
-    let mut seen = Vec::new();
+    let mut seen = vec![format!("{restarting:?}")];
     while let Ok(status) = events.try_recv() {
         seen.push(serde_json::to_string(&status).unwrap());
     }
-    assert!(seen.len() >= 4, "{seen:?}");
     seen.push(serde_json::to_string(&sidecar.status()).unwrap());
     seen.extend(sidecar.logs(1000).iter().map(|l| l.line.clone()));
+    seen.extend(logged.lock().unwrap().iter().cloned());
+    assert!(
+        seen.iter()
+            .any(|s| s.contains("sidecar::secret: starting with token [token]")),
+        "the log records were captured: {seen:#?}"
+    );
     for secret in [&token, second.token.as_ref().unwrap()] {
-        assert!(
-            seen.iter().all(|s| !s.contains(secret.as_str())),
-            "token leaked"
-        );
+        let leaks: Vec<_> = seen
+            .iter()
+            .filter(|s| s.contains(secret.as_str()))
+            .collect();
+        assert!(leaks.is_empty(), "token leaked: {leaks:#?}");
     }
     assert_eq!(sidecar.status().state, State::Stopped);
 }

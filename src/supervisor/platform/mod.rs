@@ -2,6 +2,7 @@
 //! picking ports, draining output. Small files, one OS mechanism each.
 
 mod keeper_thread;
+pub mod ledger;
 pub mod output;
 #[cfg(target_os = "linux")]
 mod parent_death;

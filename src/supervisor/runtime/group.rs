@@ -2,11 +2,14 @@
 //! dependencies are ready and stopped before them.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
 use super::handle::SidecarHandle;
+use super::ledger_keeping;
 use crate::supervisor::error::SupervisorError;
+use crate::supervisor::platform::ledger::Ledger;
 use crate::supervisor::policy::validate::validate;
 use crate::supervisor::spec::SidecarSpec;
 use crate::supervisor::status::StopOutcome;
@@ -77,6 +80,15 @@ impl Supervisor {
     /// All handles, dependencies first.
     pub fn handles(&self) -> impl Iterator<Item = &SidecarHandle> {
         self.order.iter().map(|n| &self.handles[n])
+    }
+
+    /// Records every sidecar's process in `ledger` while it runs (see
+    /// [`end_survivors`](crate::supervisor::platform::ledger::end_survivors)). Call it before
+    /// starting anything, on the runtime that supervises.
+    pub fn keep_ledger(&self, ledger: Arc<Ledger>) {
+        for handle in self.handles() {
+            ledger_keeping::keep(ledger.clone(), handle);
+        }
     }
 
     /// Starts every autostart sidecar and everything they depend on, without waiting: each one

@@ -3,6 +3,7 @@
 
 mod group;
 mod handle;
+mod ledger_keeping;
 mod log_ring;
 mod probing;
 mod shared;

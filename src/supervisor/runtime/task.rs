@@ -232,11 +232,12 @@ impl Supervision {
             (Stream::Stderr, Box::new(pipes.stderr)),
         ] {
             let (shared, seen, name) = (self.shared.clone(), output_seen.clone(), name.clone());
+            let secret = token.clone();
             drains.push(tokio::spawn(drain_lines(pipe, move |line| {
                 shared.record_line(LogLine {
                     name: name.clone(),
                     stream,
-                    line,
+                    line: token::redact(line, secret.as_deref()),
                 });
                 seen.notify_one();
             })));
@@ -406,7 +407,16 @@ impl Supervision {
                 let reason = if was_ready {
                     format!("{described} while ready{}", self.stderr_suffix())
                 } else {
-                    format!("{described} before it became ready{}", self.stderr_suffix())
+                    let hint = if status.as_ref().is_ok_and(ExitStatus::success) {
+                        " (a sidecar must keep running in the foreground: one that daemonises \
+                         leaves the supervisor's reach)"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "{described} before it became ready{hint}{}",
+                        self.stderr_suffix()
+                    )
                 };
                 let ending = if failure {
                     Ending::Failure
