@@ -29,7 +29,7 @@ ensure_packages() {
 # ensure_tauri_driver: tauri-driver 2 on PATH (cargo install, once).
 ensure_tauri_driver() {
   export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-  if ! tauri-driver --help 2>/dev/null | grep -q -- "--native-port"; then
+  if ! command -v tauri-driver >/dev/null; then
     echo "==> cargo install tauri-driver"
     cargo install tauri-driver --version "^2" --locked
   fi

@@ -32,8 +32,6 @@ async function loadBackend() {
     const { token } = await sidecar.getBackend(NAME)
     const headers = token ? { Authorization: `Bearer ${token}` } : {}
     const health = await fetch(`${url}/api/health`, { headers }).then((r) => r.json())
-    // The benchmark (e2e/bench.py) measures app start to this moment.
-    if (performance.getEntriesByName('first-backend-call').length === 0) performance.mark('first-backend-call')
     $('health').textContent = health.status
     const info = await sidecar.backendFetch('/api/info').then((r) => r.json())
     $('python').textContent = info.python

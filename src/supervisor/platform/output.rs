@@ -111,4 +111,29 @@ mod tests {
         assert!(out[0].ends_with(CUT_MARK));
         assert_eq!(out[1], "next");
     }
+
+    proptest::proptest! {
+        /// Whatever the bytes and however they are chunked: no panic, every line bounded, and
+        /// (for lines short enough to keep) the same lines as splitting the whole at once.
+        #[test]
+        fn any_chunking_of_any_bytes_gives_bounded_lines(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096),
+            cuts in proptest::collection::vec(0usize..4096, 0..16),
+        ) {
+            let mut cuts: Vec<usize> = cuts.into_iter().filter(|c| *c <= bytes.len()).collect();
+            cuts.sort_unstable();
+            let mut chunks = Vec::new();
+            let mut from = 0;
+            for cut in cuts.into_iter().chain([bytes.len()]) {
+                chunks.push(&bytes[from..cut]);
+                from = cut;
+            }
+            let lines = split(&chunks);
+            proptest::prop_assert_eq!(&lines, &split(&[&bytes]));
+            for line in &lines {
+                // Lossy UTF-8 may grow a byte to the 3-byte replacement character.
+                proptest::prop_assert!(line.len() <= 3 * MAX_LINE_BYTES + CUT_MARK.len());
+            }
+        }
+    }
 }

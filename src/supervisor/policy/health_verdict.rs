@@ -84,4 +84,18 @@ mod tests {
         };
         assert!(reason.len() < 300, "{}", reason.len());
     }
+
+    proptest::proptest! {
+        /// Any status and body: a verdict, never a panic; non-2xx is never healthy; reasons stay short.
+        #[test]
+        fn any_answer_gets_a_verdict(
+            status in 0u16..1000,
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+        ) {
+            match judge(status, &body, "ok") {
+                Verdict::Healthy => proptest::prop_assert!((200..300).contains(&status)),
+                Verdict::Unhealthy(reason) => proptest::prop_assert!(reason.len() < 200, "{}", reason),
+            }
+        }
+    }
 }

@@ -1,5 +1,5 @@
-// The benchmark's baseline page: the original design's `get_backend_url` command, then the
-// first backend call. The example's page marks the same moment (`first-backend-call`).
+// The benchmark's page for the baseline: the original design's `get_backend_url` command, then the
+// first backend call (the original design has no token).
 const url = await window.__TAURI__.core.invoke('get_backend_url')
 const health = await fetch(`${url}/api/health`).then((r) => r.json())
 performance.mark('first-backend-call')
