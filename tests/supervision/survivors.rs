@@ -58,7 +58,9 @@ async fn a_survivor_of_a_dead_run_is_ended_and_its_ledger_removed() {
     let dir = scratch("dead-owner");
     let survivor = lonely_process();
     let pid = survivor.id();
-    write_ledger(&dir, dead_owner(), json!({"api": identity(pid)}));
+    let mut recorded = identity(pid);
+    recorded["processGroup"] = json!(pid);
+    write_ledger(&dir, dead_owner(), json!({"api": recorded}));
 
     let found = end_survivors(&dir);
     assert_eq!(found.len(), 1, "{found:?}");
@@ -136,7 +138,11 @@ async fn a_supervisor_records_running_sidecars_and_forgets_stopped_ones() {
         serde_json::from_slice(&std::fs::read(ledger.path()).unwrap()).unwrap()
     };
     // The ledger is written by a task following the status; await the write, not a delay.
-    let written = wait_until(|| recorded()["sidecars"]["kept"]["pid"] == json!(pid)).await;
+    let written = wait_until(|| {
+        let kept = &recorded()["sidecars"]["kept"];
+        kept["pid"] == json!(pid) && kept["processGroup"] == json!(pid)
+    })
+    .await;
     assert!(written, "the running sidecar is recorded: {}", recorded());
     supervisor.stop_all().await;
     let forgotten = wait_until(|| recorded()["sidecars"].as_object().unwrap().is_empty()).await;

@@ -3,10 +3,11 @@
 //! that left the group, a power cut before the watchdog could act).
 //!
 //! Each app instance writes `sidecars-<its pid>.json` in the ledger directory:
-//! `{"owner": <identity>, "sidecars": {"<name>": <identity>}}`, where an identity is
-//! `{"pid": 123, "startTime": <seconds since the epoch>, "exe": "/path" | null}`. A recorded process
-//! is only ever ended when its pid, start time and executable all still match, so a recycled pid is
-//! never touched; files whose owner still runs (another instance of the app) are left alone.
+//! `{"owner": <identity>, "sidecars": {"<name>": <identity> + "processGroup": 123 | null}}`, where an
+//! identity is `{"pid": 123, "startTime": <seconds since the epoch>, "exe": "/path" | null}`. A
+//! recorded process is only ever ended (with its process group) when its pid, start time and
+//! executable all still match, so a recycled pid is never touched; files whose owner still runs
+//! (another instance of the app) are left alone.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -52,10 +53,21 @@ impl ProcessIdentity {
     }
 }
 
+/// One recorded sidecar process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Recorded {
+    #[serde(flatten)]
+    process: ProcessIdentity,
+    /// Its process group (Unix); the process alone is ended when there is none.
+    #[serde(default)]
+    process_group: Option<u32>,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct LedgerFile {
     owner: ProcessIdentity,
-    sidecars: BTreeMap<String, ProcessIdentity>,
+    sidecars: BTreeMap<String, Recorded>,
 }
 
 /// This app instance's ledger file; every change is written at once (atomically).
@@ -90,11 +102,15 @@ impl Ledger {
 
     /// Records that sidecar `name` now runs as process `pid` (the leader of its process group).
     pub fn record(&self, name: &str, pid: u32) {
-        let Some(identity) = ProcessIdentity::of(pid) else {
+        let Some(process) = ProcessIdentity::of(pid) else {
             return; // already gone: nothing to leave behind
         };
+        let recorded = Recorded {
+            process,
+            process_group: process_group_of(pid),
+        };
         let mut file = self.lock();
-        file.sidecars.insert(name.to_owned(), identity);
+        file.sidecars.insert(name.to_owned(), recorded);
         self.save_or_warn(&file);
     }
 
@@ -173,11 +189,12 @@ pub fn end_survivors(dir: &Path) -> Vec<Survivor> {
         if file.owner.still_runs() {
             continue;
         }
-        for (name, identity) in file.sidecars {
-            let ended = identity.still_runs() && kill_group(identity.pid);
+        for (name, recorded) in file.sidecars {
+            let ended =
+                recorded.process.still_runs() && end(recorded.process.pid, recorded.process_group);
             found.push(Survivor {
                 name,
-                pid: identity.pid,
+                pid: recorded.process.pid,
                 ended,
             });
         }
@@ -186,15 +203,31 @@ pub fn end_survivors(dir: &Path) -> Vec<Survivor> {
     found
 }
 
-/// SIGKILL to the process group led by `pid` (Windows: the process).
 #[cfg(unix)]
-fn kill_group(pid: u32) -> bool {
-    use nix::sys::signal::{killpg, Signal};
-    killpg(nix::unistd::Pid::from_raw(pid as i32), Signal::SIGKILL).is_ok()
+fn process_group_of(pid: u32) -> Option<u32> {
+    nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(pid as i32)))
+        .ok()
+        .map(|g| g.as_raw() as u32)
 }
 
 #[cfg(not(unix))]
-fn kill_group(pid: u32) -> bool {
+fn process_group_of(_pid: u32) -> Option<u32> {
+    None
+}
+
+/// SIGKILL to process group `group`, or to process `pid` when there is none (Windows: the process).
+#[cfg(unix)]
+fn end(pid: u32, group: Option<u32>) -> bool {
+    use nix::sys::signal::{kill, killpg, Signal};
+    use nix::unistd::Pid;
+    match group {
+        Some(group) => killpg(Pid::from_raw(group as i32), Signal::SIGKILL).is_ok(),
+        None => kill(Pid::from_raw(pid as i32), Signal::SIGKILL).is_ok(),
+    }
+}
+
+#[cfg(not(unix))]
+fn end(pid: u32, _group: Option<u32>) -> bool {
     let mut system = System::new();
     let pid = Pid::from_u32(pid);
     system.refresh_processes(ProcessesToUpdate::Some(&[pid]), true);
