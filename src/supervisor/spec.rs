@@ -30,7 +30,8 @@ pub struct SidecarSpec {
     pub startup_timeout: Duration,
     /// When and how fast to restart.
     pub restart: RestartSpec,
-    /// How long a stop waits after SIGTERM before it sends SIGKILL to the process group.
+    /// How long a stop waits after SIGTERM for the process group (Linux: the whole group;
+    /// elsewhere: the main process) before it sends SIGKILL to what is left.
     pub shutdown_timeout: Duration,
     /// How many output lines (stdout and stderr together) are kept for `logs`.
     pub log_lines: usize,

@@ -104,9 +104,11 @@ pub struct LogLine {
 pub enum StopOutcome {
     /// Nothing was running.
     NotRunning,
-    /// The child exited after SIGTERM within the shutdown timeout.
+    /// The child (on Linux: its whole process group) exited after SIGTERM within the shutdown
+    /// timeout.
     Graceful,
-    /// The child ignored SIGTERM for the whole shutdown timeout and was killed with SIGKILL.
+    /// Something of the group was still running at the end of the shutdown timeout and was
+    /// killed with SIGKILL.
     Killed,
 }
 

@@ -167,9 +167,9 @@ fn an_invalid_config_fails_the_app_at_startup_naming_the_key() {
 
 #[test]
 fn the_exit_hook_leaves_no_sidecar_process() {
-    let app = app_with(
-        json!({"sidecars": {"api": {"command": "python3", "args": [fixture("spawns_grandchild.py")]}}}),
-    );
+    let app = app_with(json!({"sidecars": {"api": {
+        "command": "python3", "args": [fixture("spawns_grandchild.py")], "shutdownTimeoutMs": 300
+    }}}));
     let handle = app.sidecar("api").unwrap();
     tauri::async_runtime::block_on(handle.wait_ready(Some(PATIENCE))).unwrap();
     let pid = handle.status().pid.unwrap();

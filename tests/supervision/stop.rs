@@ -31,17 +31,21 @@ async fn a_child_that_ignores_sigterm_is_killed_after_the_timeout() {
 }
 
 #[tokio::test]
-async fn a_grandchild_that_ignores_sigterm_is_gone_after_stop() {
-    let sidecar = SidecarHandle::new(spec("tree", "spawns_grandchild.py"));
+async fn a_grandchild_that_ignores_sigterm_is_killed_after_the_timeout() {
+    let mut spec = spec("tree", "spawns_grandchild.py");
+    spec.shutdown_timeout = Duration::from_millis(300);
+    let sidecar = SidecarHandle::new(spec);
     let mut lines = sidecar.subscribe_logs();
     sidecar.start().await.unwrap();
     let grandchild = number_after(
         &until_line(&mut lines, |l| l.starts_with("grandchild pid")).await,
         "pid",
     );
+    until_line(&mut lines, |l| l == "grandchild ignores SIGTERM").await;
     sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
     assert!(alive(grandchild));
-    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    // The sidecar itself exits on SIGTERM; the stop still waits for its whole group.
+    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Killed);
     assert!(
         gone(grandchild as u32).await,
         "grandchild {grandchild} survived the stop"
@@ -90,7 +94,9 @@ async fn a_stop_while_starting_ends_the_start() {
 
 #[tokio::test]
 async fn dropping_every_handle_stops_the_sidecar() {
-    let sidecar = SidecarHandle::new(spec("dropped", "spawns_grandchild.py"));
+    let mut spec = spec("dropped", "spawns_grandchild.py");
+    spec.shutdown_timeout = Duration::from_millis(300);
+    let sidecar = SidecarHandle::new(spec);
     let mut lines = sidecar.subscribe_logs();
     let mut events = sidecar.subscribe();
     sidecar.start().await.unwrap();
@@ -102,4 +108,20 @@ async fn dropping_every_handle_stops_the_sidecar() {
     drop(sidecar);
     assert!(gone(pid).await);
     assert!(gone(grandchild as u32).await);
+}
+
+#[tokio::test]
+async fn a_wrapper_shell_that_dies_at_once_leaves_its_server_time_to_shut_down() {
+    // `sh -c "python3 app.py; exit $?"`: the shell (the group's leader) dies of SIGTERM at once;
+    // its Python child needs 300 ms. The stop waits for the whole group, as systemd does.
+    let command = format!("python3 {}; exit $?", fixture("slow_shutdown.py").display());
+    let sidecar = SidecarHandle::new(tauri_plugin_sidecar::supervisor::SidecarSpec::new(
+        "wrapped",
+        "sh",
+        vec!["-c".into(), command],
+    ));
+    let mut lines = sidecar.subscribe_logs();
+    start_ready(&sidecar).await;
+    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    until_line(&mut lines, |l| l == "finished shutting down").await;
 }

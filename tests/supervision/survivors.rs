@@ -10,10 +10,20 @@ use tauri_plugin_sidecar::supervisor::platform::ledger::{end_survivors, Ledger, 
 
 use crate::support::*;
 
+/// The Python interpreter itself, not a launcher (`pyenv` shims exec it after a while, changing
+/// the executable that the ledger matches).
+fn python() -> String {
+    let out = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
 /// A process of its own group that would outlive any supervisor: `sleep`-like Python.
 fn lonely_process() -> Child {
     use std::os::unix::process::CommandExt;
-    Command::new("python3")
+    Command::new(python())
         .args(["-c", "import time; time.sleep(120)"])
         .process_group(0)
         .spawn()

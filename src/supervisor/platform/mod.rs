@@ -1,6 +1,8 @@
 //! I/O at the edges of the engine: spawning and signalling process groups, probing HTTP,
 //! picking ports, draining output. Small files, one OS mechanism each.
 
+#[cfg(target_os = "linux")]
+mod group_members;
 mod keeper_thread;
 pub mod ledger;
 pub mod output;

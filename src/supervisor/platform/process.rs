@@ -33,7 +33,7 @@ pub struct SidecarProcess {
     pid: u32,
     exit: Option<ExitStatus>,
     #[cfg(unix)]
-    _watchdog: Option<super::watchdog::Watchdog>,
+    watchdog: Option<super::watchdog::Watchdog>,
 }
 
 /// The output pipes of a freshly spawned sidecar; they must be drained.
@@ -98,7 +98,7 @@ impl SidecarProcess {
                 pid,
                 exit: None,
                 #[cfg(unix)]
-                _watchdog: watchdog,
+                watchdog,
             },
             pipes,
         ))
@@ -156,17 +156,30 @@ impl SidecarProcess {
         }
     }
 
-    /// SIGTERM to the group, up to `timeout` for the child to exit, then SIGKILL to the group.
-    /// Whatever is left in the group after the child exited is killed too.
+    /// SIGTERM to the group, up to `timeout` for the whole group to exit (as systemd waits for a
+    /// unit's cgroup; outside Linux, for the child only), then SIGKILL to whatever is left.
     pub async fn stop(&mut self, timeout: Duration) -> (StopOutcome, Option<ExitStatus>) {
         if self.exit.is_some() {
             self.kill_group();
             return (StopOutcome::NotRunning, self.exit);
         }
+        #[cfg(target_os = "linux")]
+        let rest = {
+            let watchdog = self.watchdog.as_ref().and_then(|w| w.pid());
+            let known: Vec<u32> = [Some(self.pid), watchdog].into_iter().flatten().collect();
+            super::group_members::GroupRest::capture(self.pid, &known)
+        };
         self.terminate_group();
-        let outcome = match tokio::time::timeout(timeout, self.wait()).await {
-            Ok(_) => StopOutcome::Graceful,
-            Err(_) => StopOutcome::Killed,
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut exited = tokio::time::timeout_at(deadline, self.wait()).await.is_ok();
+        #[cfg(target_os = "linux")]
+        {
+            exited = exited && rest.exited_by(deadline).await;
+        }
+        let outcome = if exited {
+            StopOutcome::Graceful
+        } else {
+            StopOutcome::Killed
         };
         self.kill_group();
         let status = self.wait().await.ok();

@@ -13,7 +13,7 @@ const SCRIPT: &str = "trap '' TERM INT HUP; read -r _; kill -9 0";
 /// The running watchdog; dropping it kills it.
 #[derive(Debug)]
 pub struct Watchdog {
-    _child: Child,
+    child: Child,
 }
 
 impl Watchdog {
@@ -27,6 +27,11 @@ impl Watchdog {
             .process_group(pgid as i32)
             .kill_on_drop(true)
             .spawn()?;
-        Ok(Self { _child: child })
+        Ok(Self { child })
+    }
+
+    /// Its process id (it is a member of the sidecar's group).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 }
