@@ -23,21 +23,6 @@ async fn outcome(mode: &str) -> Status {
     end
 }
 
-async fn until_state_in(
-    events: &mut tokio::sync::broadcast::Receiver<Status>,
-    wanted: &[State],
-) -> Status {
-    loop {
-        let status = tokio::time::timeout(PATIENCE, events.recv())
-            .await
-            .expect("a final state in time")
-            .expect("the event stream");
-        if wanted.contains(&status.state) {
-            return status;
-        }
-    }
-}
-
 async fn assert_fails_with(mode: &str, reason: &str) {
     let status = outcome(mode).await;
     assert_eq!(status.state, State::Failed, "{mode}: {status:?}");

@@ -32,18 +32,25 @@ pub fn spec(name: &str, fixture_file: &str) -> SidecarSpec {
 
 /// Receives status events until one has state `want`; panics with the states seen otherwise.
 pub async fn until_state(events: &mut broadcast::Receiver<Status>, want: State) -> Status {
+    until_state_in(events, &[want]).await
+}
+
+/// Receives status events until one has a state among `wanted`; panics with the states seen
+/// otherwise.
+pub async fn until_state_in(events: &mut broadcast::Receiver<Status>, wanted: &[State]) -> Status {
     let mut seen = Vec::new();
     let found = tokio::time::timeout(PATIENCE, async {
         loop {
             let status = events.recv().await.expect("status events keep coming");
             seen.push(status.state);
-            if status.state == want {
+            if wanted.contains(&status.state) {
                 return status;
             }
         }
     })
     .await;
-    found.unwrap_or_else(|_| panic!("no `{want}` within {PATIENCE:?}; states seen: {seen:?}"))
+    found
+        .unwrap_or_else(|_| panic!("none of {wanted:?} within {PATIENCE:?}; states seen: {seen:?}"))
 }
 
 /// Receives status events until `count` events were seen or none came for a while; returns their states.
