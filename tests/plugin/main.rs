@@ -24,17 +24,26 @@ fn fixture(name: &str) -> String {
         .to_string()
 }
 
-fn app_with(config: serde_json::Value) -> tauri::App<MockRuntime> {
+/// A mock app context whose configuration has `config` as `plugins.sidecar`.
+fn context_with(config: serde_json::Value) -> tauri::Context<MockRuntime> {
     let mut context = mock_context(noop_assets());
     context
         .config_mut()
         .plugins
         .0
         .insert("sidecar".into(), config);
+    context
+}
+
+/// The mock app of `context` with the plugin.
+fn build(context: tauri::Context<MockRuntime>) -> tauri::Result<tauri::App<MockRuntime>> {
     mock_builder()
         .plugin(tauri_plugin_sidecar::init())
         .build(context)
-        .expect("the app builds")
+}
+
+fn app_with(config: serde_json::Value) -> tauri::App<MockRuntime> {
+    build(context_with(config)).expect("the app builds")
 }
 
 fn health_of(url: &str) -> String {
@@ -147,15 +156,10 @@ fn errors_name_the_kind_and_the_sidecar() {
 
 #[test]
 fn an_invalid_config_fails_the_app_at_startup_naming_the_key() {
-    let mut context = mock_context(noop_assets());
-    context.config_mut().plugins.0.insert(
-        "sidecar".into(),
+    let context = context_with(
         json!({"sidecars": {"api": {"command": "python3", "health": {"path": "health"}}}}),
     );
-    let Err(err) = mock_builder()
-        .plugin(tauri_plugin_sidecar::init())
-        .build(context)
-    else {
+    let Err(err) = build(context) else {
         panic!("setup must fail");
     };
     let message = err.to_string();

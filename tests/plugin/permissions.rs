@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::json;
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::test::{get_ipc_response, INVOKE_KEY};
 use tauri::utils::acl::capability::Capability;
 use tauri::utils::acl::manifest::{Manifest, PermissionFile};
 use tauri::utils::acl::resolved::Resolved;
@@ -16,7 +16,7 @@ use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow};
 use tauri_plugin_sidecar::SidecarExt;
 
-use crate::fixture;
+use crate::{build, context_with, fixture};
 
 /// `permissions/default.toml` and the generated `allow-`/`deny-` files of every command.
 fn plugin_manifest() -> Manifest {
@@ -44,13 +44,9 @@ pub(crate) fn app_granting(
     App<tauri::test::MockRuntime>,
     WebviewWindow<tauri::test::MockRuntime>,
 ) {
-    let mut context = mock_context(noop_assets());
-    context.config_mut().plugins.0.insert(
-        "sidecar".into(),
-        json!({"sidecars": {"api": {
-            "command": "python3", "args": [fixture("serves_ok.py")], "autostart": false
-        }}}),
-    );
+    let mut context = context_with(json!({"sidecars": {"api": {
+        "command": "python3", "args": [fixture("serves_ok.py")], "autostart": false
+    }}}));
     let acl = BTreeMap::from([("sidecar".to_owned(), plugin_manifest())]);
     let capability: Capability = serde_json::from_value(json!({
         "identifier": "main-window",
@@ -65,10 +61,7 @@ pub(crate) fn app_granting(
     )
     .expect("the capability resolves against the plugin's permissions");
     *context.runtime_authority_mut() = tauri::runtime_authority!(acl, resolved);
-    let app = mock_builder()
-        .plugin(tauri_plugin_sidecar::init())
-        .build(context)
-        .expect("the app builds");
+    let app = build(context).expect("the app builds");
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
