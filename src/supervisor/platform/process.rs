@@ -167,7 +167,7 @@ impl SidecarProcess {
         let rest = {
             let watchdog = self.watchdog.as_ref().and_then(|w| w.pid());
             let known: Vec<u32> = [Some(self.pid), watchdog].into_iter().flatten().collect();
-            super::group_members::GroupRest::capture(self.pid, &known)
+            super::group_rest::GroupRest::capture(self.pid, &known)
         };
         self.terminate_group();
         let deadline = tokio::time::Instant::now() + timeout;
