@@ -9,15 +9,13 @@ the two apps; the first run of each is a warm-up (the PEX unpacks itself once).
 `scripts/bench-example` builds both and runs this.
 """
 import contextlib
-import http.client
 import os
 import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import APP, ARTIFACTS, Driver, Session, WebDriverError, app_pids, log, wait_exit  # noqa: E402
+from harness import APP, ARTIFACTS, Driver, WebDriverError, app_pids, log, open_app, wait_exit  # noqa: E402
 
 VARIANTS = {
     "plugin": APP.with_name("python-backend-plugin"),
@@ -41,26 +39,16 @@ new PerformanceObserver((list, observer) => {
 def one_run(drivers, application):
     """One launch of `application`; returns ms from the session request to the first backend
     call. `drivers` holds the current tauri-driver, replaced when a session start hangs."""
-    for attempt in (1, 2):
-        started = time.time() * 1000
-        try:
-            session = Session(drivers[0], application)
-            break
-        except (OSError, http.client.HTTPException, WebDriverError) as e:
-            if attempt == 2:
-                raise
-            log(f"WebDriver session did not start ({e}); new driver, one retry")
-            drivers[0].stop()
-            drivers[0] = Driver(ARTIFACTS / "bench.log")
+    drivers[0], session = open_app("bench", application, drivers[0])
     try:
-        first_call = session._call("POST", f"/session/{session.id}/execute/async", {"script": AWAIT_MARK, "args": []})
+        first_call = session.run_async(AWAIT_MARK)
         [app] = app_pids(application)
         # The window may be gone before WebDriver answers; the app's exit is what counts.
         with contextlib.suppress(WebDriverError):
             session.run("window.__TAURI__.window.getCurrentWindow().close()")
         if not wait_exit(app):
             raise RuntimeError("the app did not exit")
-        return first_call - started
+        return first_call - session.requested_at * 1000
     finally:
         session.end()
 

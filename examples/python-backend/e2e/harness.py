@@ -96,6 +96,8 @@ class Session:
         self.driver = driver
         self.conn = http.client.HTTPConnection("127.0.0.1", driver.port, timeout=SESSION_START_S)
         caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": str(application)}}}}
+        #: When the session (and with it the app's launch) was requested, in seconds since the epoch.
+        self.requested_at = time.time()
         try:
             self.id = self._call("POST", "/session", caps)["sessionId"]
         except BaseException:
@@ -130,6 +132,10 @@ class Session:
     def run(self, script, *args):
         return self._call("POST", f"/session/{self.id}/execute/sync", {"script": script, "args": list(args)})
 
+    def run_async(self, script, *args):
+        """Runs `script`, whose last argument is a callback; returns what it is called with."""
+        return self._call("POST", f"/session/{self.id}/execute/async", {"script": script, "args": list(args)})
+
     def wait_text(self, css, pattern):
         """Resolves with the element's text as soon as it matches the regular expression `pattern`."""
         script = """
@@ -142,19 +148,13 @@ class Session:
             }).observe(element, { childList: true, characterData: true, subtree: true })
         """
         try:
-            return self._call(
-                "POST", f"/session/{self.id}/execute/async", {"script": script, "args": [css, pattern]}
-            )
+            return self.run_async(script, css, pattern)
         except WebDriverError as e:
             raise AssertionError(f"{css} never matched /{pattern}/ (it shows {self.text(css)!r}): {e}")
 
     def screenshot(self, path):
         # Let WebKit paint what the page just changed: two animation frames.
-        self._call(
-            "POST",
-            f"/session/{self.id}/execute/async",
-            {"script": "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done))", "args": []},
-        )
+        self.run_async("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done))")
         png = base64.b64decode(self._call("GET", f"/session/{self.id}/screenshot"))
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_bytes(png)
@@ -166,18 +166,20 @@ class Session:
         self.conn.close()
 
 
-def open_app(name):
-    """Starts tauri-driver and a session on the app; one retry when the session start hangs
-    (WebKit's helpers occasionally never start)."""
+def open_app(name, application=APP, driver=None):
+    """A session on `application` through `driver` (a new tauri-driver logging to
+    `target/e2e/<name>.log` when None); returns the driver and the session. One retry, with a new
+    driver, when the session start hangs (WebKit's helpers occasionally never start)."""
     for attempt in (1, 2):
-        driver = Driver(ARTIFACTS / f"{name}.log")
+        driver = driver or Driver(ARTIFACTS / f"{name}.log")
         try:
-            return driver, Session(driver)
+            return driver, Session(driver, application)
         except (OSError, http.client.HTTPException, WebDriverError) as e:
             driver.stop()
+            driver = None
             if attempt == 2:
                 raise
-            log(f"WebDriver session did not start ({e}); retrying once")
+            log(f"WebDriver session did not start ({e}); retrying once with a new driver")
 
 
 def app_pids(application=APP):
