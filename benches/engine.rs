@@ -9,7 +9,7 @@
 //! socket starts listening, and at which it exits, to files named in its environment.
 
 mod common;
-use common::{env_or, fixture};
+use common::{env_or, fixture, python_spec};
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -82,7 +82,7 @@ async fn until(events: &mut broadcast::Receiver<Status>, want: State) -> i128 {
 }
 
 fn stamped_spec(name: &str, fixture_file: &str, variable: &str, file: &Path) -> SidecarSpec {
-    let mut spec = SidecarSpec::new(name, "python3", vec![fixture(fixture_file)]);
+    let mut spec = python_spec(name, fixture_file);
     spec.env.insert(variable.into(), file.display().to_string());
     spec
 }
@@ -225,7 +225,7 @@ async fn stopping(dir: &Path, runs: u64) {
         sidecar.stop().await.unwrap();
         cooperative.push(monotonic_ns() - read_stamp(&file));
 
-        let mut spec = SidecarSpec::new("bench", "python3", vec![fixture("ignores_sigterm.py")]);
+        let mut spec = python_spec("bench", "ignores_sigterm.py");
         spec.shutdown_timeout = timeout;
         let sidecar = SidecarHandle::new(spec);
         sidecar.start().await.unwrap();
@@ -252,7 +252,7 @@ fn cpu_time() -> Duration {
 
 /// The supervising process's CPU time with one ready sidecar and a 1 s health interval.
 async fn idle_cost(seconds: u64) {
-    let mut spec = SidecarSpec::new("bench", "python3", vec![fixture("serves_ok.py")]);
+    let mut spec = python_spec("bench", "serves_ok.py");
     spec.health.interval = Duration::from_secs(1);
     let sidecar = SidecarHandle::new(spec);
     sidecar.start().await.unwrap();
@@ -278,13 +278,7 @@ async fn scale(counts: &[usize]) {
     println!("|---:|---:|---:|");
     for &n in counts {
         let handles: Vec<SidecarHandle> = (0..n)
-            .map(|i| {
-                SidecarHandle::new(SidecarSpec::new(
-                    format!("s{i}"),
-                    "python3",
-                    vec![fixture("serves_ok.py")],
-                ))
-            })
+            .map(|i| SidecarHandle::new(python_spec(format!("s{i}"), "serves_ok.py")))
             .collect();
         let t = Instant::now();
         for h in &handles {

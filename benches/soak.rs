@@ -8,11 +8,11 @@
 //! ```
 
 mod common;
-use common::{env_or, fixture};
+use common::{env_or, python_spec};
 
 use std::time::{Duration, Instant};
 
-use tauri_plugin_sidecar::supervisor::{RestartPolicy, SidecarSpec, State, Supervisor};
+use tauri_plugin_sidecar::supervisor::{RestartPolicy, State, Supervisor};
 
 /// Open fds, threads and resident memory of this process (Linux `/proc/self`).
 fn usage(label: &str) -> String {
@@ -32,12 +32,6 @@ fn usage(label: &str) -> String {
     )
 }
 
-fn spec(name: &str, fixture_file: &str) -> SidecarSpec {
-    let mut spec = SidecarSpec::new(name, "python3", vec![fixture(fixture_file)]);
-    spec.log_lines = 200;
-    spec
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let cycles = env_or("SOAK_CYCLES", 1000) as u32;
@@ -49,7 +43,7 @@ async fn main() {
     ];
 
     // Phase 1: a sidecar that exits 50 ms after its first healthy answer, restarted at once.
-    let mut crashing = spec("crashing", "crashes_after_ready.py");
+    let mut crashing = python_spec("crashing", "crashes_after_ready.py");
     crashing.restart.policy = RestartPolicy::Always;
     crashing.restart.max_restarts = u32::MAX;
     crashing.restart.initial_delay = Duration::from_millis(1);
@@ -85,7 +79,7 @@ async fn main() {
     // Phase 2: 32 healthy sidecars, probed every second.
     let specs = (0..32)
         .map(|i| {
-            let mut s = spec(&format!("steady-{i}"), "serves_ok.py");
+            let mut s = python_spec(format!("steady-{i}"), "serves_ok.py");
             s.health.interval = Duration::from_secs(1);
             s
         })
