@@ -13,21 +13,21 @@ pub fn keep(ledger: Arc<Ledger>, handle: &SidecarHandle) {
     let mut status = handle.watch();
     let name = handle.name().to_owned();
     tokio::spawn(async move {
-        let mut recorded = (None, false);
+        let (mut recorded_pid, mut was_ready) = (None, false);
         loop {
-            // Recorded at spawn, and again once ready: a launcher (`env`, a pyenv shim) may still
-            // have been replacing itself with the server by exec at spawn, changing the executable.
-            let now = {
+            let (pid, ready) = {
                 let status = status.borrow_and_update();
                 (status.pid, status.state == State::Ready)
             };
-            if now != recorded {
-                match now.0 {
+            // Recorded at spawn, and again once ready: a launcher (`env`, a pyenv shim) may still
+            // have been replacing itself with the server by exec at spawn, changing the executable.
+            if pid != recorded_pid || (ready && !was_ready) {
+                match pid {
                     Some(pid) => ledger.record(&name, pid),
                     None => ledger.forget(&name),
                 }
-                recorded = now;
             }
+            (recorded_pid, was_ready) = (pid, ready);
             if status.changed().await.is_err() {
                 ledger.forget(&name);
                 return;
