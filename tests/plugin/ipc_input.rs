@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::permissions::{app_granting, invoke};
+use crate::permissions::{app_granting, commands, invoke};
 
 const EVERYTHING: &[&str] = &[
     "sidecar:default",
@@ -16,15 +16,9 @@ const EVERYTHING: &[&str] = &[
 #[test]
 fn unknown_names_are_unknown_sidecar_errors() {
     let (_app, window) = app_granting(EVERYTHING);
-    for command in [
-        "get_backend_url",
-        "get_backend",
-        "status",
-        "start",
-        "stop",
-        "restart",
-        "logs",
-    ] {
+    let commands = commands();
+    assert_eq!(commands.len(), 7, "{commands:?}");
+    for command in &commands {
         let error = invoke(&window, command, json!({"name": "nope"})).unwrap_err();
         assert_eq!(error["kind"], "unknownSidecar", "{command}: {error}");
         assert_eq!(error["message"], "no sidecar named `nope`", "{command}");
