@@ -71,6 +71,7 @@ impl Builder {
                 lifecycle::setup(app, raw, self.specs, self.emit_logs)?;
                 Ok(())
             })
+            .on_event(lifecycle::on_event)
             .build()
     }
 }

@@ -1,13 +1,13 @@
 //! The plugin's hooks: validate and start at setup (without blocking), forward engine events to
-//! the webviews, and stop every sidecar on exit: in Tauri's cleanup before exit, which follows
-//! `RunEvent::Exit` and is all that `AppHandle::restart` runs on the main thread, and, on Unix,
-//! when the app gets SIGTERM, SIGINT or SIGHUP.
+//! the webviews, and stop every sidecar on exit: on `RunEvent::Exit`, in Tauri's cleanup before
+//! exit (the only hook `AppHandle::restart` runs on the main thread), and, on Unix, when the app
+//! gets SIGTERM, SIGINT or SIGHUP.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, Resource, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Resource, RunEvent, Runtime};
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::config::{parse, to_specs, Resolver};
@@ -106,10 +106,17 @@ fn forward<R: Runtime, T: Serialize + Clone + Send + 'static>(
     });
 }
 
+pub(crate) fn on_event<R: Runtime>(app: &AppHandle<R>, event: &RunEvent) {
+    if let RunEvent::Exit = event {
+        if let Some(sidecars) = app.try_state::<Sidecars>() {
+            tauri::async_runtime::block_on(sidecars.stop_all());
+        }
+    }
+}
+
 /// Stops every sidecar when dropped. It lives in the app's resource table, which Tauri clears in
-/// `cleanup_before_exit`: right after `RunEvent::Exit` has reached every handler (`App::run` and
-/// `run_return`), and on its own when `AppHandle::restart` is called on the main thread or an exit
-/// request fails. One hook for every way out.
+/// `cleanup_before_exit`: after `RunEvent::Exit`, and instead of it when `AppHandle::restart` is
+/// called on the main thread or an exit request fails.
 struct StopOnCleanup(Option<Arc<Supervisor>>);
 
 impl Resource for StopOnCleanup {}
