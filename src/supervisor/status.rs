@@ -110,6 +110,9 @@ pub enum StopOutcome {
     /// Something of the group was still running at the end of the shutdown timeout and was
     /// killed with SIGKILL.
     Killed,
+    /// Even SIGKILL did not end the main process in time: it is stuck in the kernel (for example
+    /// in uninterruptible sleep on a hung file system). It is reported and left behind.
+    Unkillable,
 }
 
 /// The backend's address as handed to a frontend.

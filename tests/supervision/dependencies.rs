@@ -1,7 +1,7 @@
 //! 9: several sidecars, supervised independently; `depends_on` orders starts and stops.
 
 use tauri_plugin_sidecar::supervisor::{
-    RestartPolicy, SidecarSpec, State, Supervisor, SupervisorError,
+    RestartPolicy, SidecarHandle, SidecarSpec, State, Supervisor, SupervisorError,
 };
 
 use crate::support::*;
@@ -101,4 +101,87 @@ async fn sidecars_are_supervised_independently() {
     let stopped = group.stop_all().await;
     assert_eq!(stopped.len(), 2);
     assert!(matches!(group.get("three"), Err(SupervisorError::UnknownSidecar(n)) if n == "three"));
+}
+
+/// `api` depends on `db`; neither starts with the app.
+fn api_on_db() -> (Supervisor, SidecarHandle, SidecarHandle) {
+    let mut db = spec("db", "serves_ok.py");
+    db.autostart = false;
+    db.token_env = Some("DB_TOKEN".into());
+    let mut api = spec("api", "serves_ok.py");
+    api.autostart = false;
+    api.depends_on = vec!["db".into()];
+    let group = Supervisor::new(vec![api, db]).unwrap();
+    let (api, db) = (
+        group.get("api").unwrap().clone(),
+        group.get("db").unwrap().clone(),
+    );
+    (group, api, db)
+}
+
+/// The value of environment variable `name` in the sidecar serving on `port`.
+fn env_of(port: u16, name: &str) -> serde_json::Value {
+    let (_, body) = http_get(port, &format!("/env/{name}"), None);
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["value"].clone()
+}
+
+#[tokio::test]
+async fn starting_a_dependent_starts_its_stopped_dependency_and_tells_it_where_it_is() {
+    let (_group, api, db) = api_on_db();
+    api.start().await.unwrap();
+    let api_backend = api.wait_ready(Some(PATIENCE)).await.unwrap();
+    let db_backend = db.backend().expect("db is ready before api");
+    assert_eq!(
+        env_of(api_backend.port, "SIDECAR_DB_URL"),
+        serde_json::json!(db_backend.url)
+    );
+    assert_eq!(
+        env_of(api_backend.port, "SIDECAR_DB_TOKEN"),
+        serde_json::json!(db_backend.token.unwrap())
+    );
+}
+
+#[tokio::test]
+async fn stopping_a_dependency_stops_its_dependents_first_and_a_start_brings_both_back() {
+    let (_group, api, db) = api_on_db();
+    api.start().await.unwrap();
+    api.wait_ready(Some(PATIENCE)).await.unwrap();
+    let mut db_events = db.subscribe();
+    let api_when_db_stops = tokio::spawn({
+        let api = api.clone();
+        async move {
+            until_state(&mut db_events, State::Stopping).await;
+            api.status().state
+        }
+    });
+    db.stop().await.unwrap();
+    assert_eq!(api_when_db_stops.await.unwrap(), State::Stopped);
+    assert_eq!(api.status().state, State::Stopped);
+
+    api.start().await.unwrap();
+    api.wait_ready(Some(PATIENCE)).await.unwrap();
+    assert_eq!(db.status().state, State::Ready);
+}
+
+#[tokio::test]
+async fn a_dependency_that_exited_cleanly_is_started_again_with_its_dependent() {
+    let (_group, api, db) = api_on_db();
+    api.start().await.unwrap();
+    api.wait_ready(Some(PATIENCE)).await.unwrap();
+    let mut db_events = db.subscribe();
+    let first_db = db.backend().unwrap();
+    let first_pid = db.status().pid;
+    // Status 0 under `on-failure`: db stays stopped, api keeps running.
+    let _ = http_get(first_db.port, "/exit0", None);
+    until_state(&mut db_events, State::Stopped).await;
+    assert_eq!(api.status().state, State::Ready);
+
+    api.restart().await.unwrap();
+    let api_backend = api.wait_ready(Some(PATIENCE)).await.unwrap();
+    let second_db = db.backend().expect("db is ready again");
+    assert_ne!(db.status().pid, first_pid, "a new db process serves");
+    assert_eq!(
+        env_of(api_backend.port, "SIDECAR_DB_URL"),
+        serde_json::json!(second_db.url)
+    );
 }

@@ -141,3 +141,51 @@ async fn restart_replaces_a_ready_process() {
     assert_eq!(second.restarts, 0);
     sidecar.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_requested_start_of_a_failed_sidecar_goes_straight_to_starting_with_a_fresh_count() {
+    let mut spec = spec("again", "exits_before_ready.py");
+    spec.restart.max_restarts = 1;
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    let failed = until_state(&mut events, Failed).await;
+    assert_eq!(failed.restarts, 1);
+
+    sidecar.start().await.unwrap();
+    let mut seen = Vec::new();
+    while seen.last().map(|(state, _)| *state) != Some(Failed) {
+        let status = tokio::time::timeout(PATIENCE, events.recv())
+            .await
+            .expect("status events keep coming")
+            .unwrap();
+        seen.push((status.state, status.restarts));
+    }
+    assert_eq!(
+        seen,
+        [(Starting, 0), (Restarting, 1), (Starting, 1), (Failed, 1)]
+    );
+}
+
+#[tokio::test]
+async fn waiting_for_a_start_that_fails_exactly_as_the_last_one_did_gets_the_failure() {
+    // A program that does not exist: every start fails the same way, so the status after the
+    // second start equals the status before it.
+    let mut spec = spec("missing", "serves_ok.py");
+    spec.program = "/nonexistent/sidecar".into();
+    spec.restart.policy = RestartPolicy::Never;
+    let sidecar = SidecarHandle::new(spec);
+    sidecar.start().await.unwrap();
+    let first = sidecar.wait_ready(Some(PATIENCE)).await.unwrap_err();
+    // Waiting begins while the start is still on its way, as a page that starts a sidecar and
+    // asks for its URL at once does.
+    sidecar.start_in_background();
+    let second = sidecar.wait_ready(Some(PATIENCE)).await.unwrap_err();
+    assert_eq!(second, first);
+    assert!(
+        second
+            .to_string()
+            .contains("cannot run `/nonexistent/sidecar`"),
+        "{second}"
+    );
+}

@@ -125,3 +125,58 @@ async fn a_wrapper_shell_that_dies_at_once_leaves_its_server_time_to_shut_down()
     assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
     until_line(&mut lines, |l| l == "finished shutting down").await;
 }
+
+#[tokio::test]
+async fn a_process_that_survives_sigkill_does_not_hang_the_stop() {
+    let mut spec = spec("stuck", "cannot_finish_dying.py");
+    spec.shutdown_timeout = Duration::from_millis(200);
+    let sidecar = SidecarHandle::new(spec);
+    let mut lines = sidecar.subscribe_logs();
+    sidecar.start().await.unwrap();
+    let tracer = number_after(
+        &until_line(&mut lines, |l| l.starts_with("tracer pid")).await,
+        "pid",
+    );
+    let pid = sidecar
+        .wait_ready(Some(PATIENCE))
+        .await
+        .map(|_| sidecar.status().pid.unwrap());
+    let stopped = tokio::time::timeout(PATIENCE, sidecar.stop()).await;
+    // Release the process before asserting, so that a failure leaves nothing behind.
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(tracer),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    let stopped = stopped.expect("stop() returns although the process is still there");
+    assert_eq!(stopped.unwrap(), StopOutcome::Unkillable);
+    assert_eq!(sidecar.status().state, State::Stopped);
+    assert!(gone(pid.unwrap()).await, "released, the process ends");
+}
+
+#[test]
+fn a_runtime_shut_down_without_a_stop_takes_the_whole_group_with_it() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (pid, grandchild) = runtime.block_on(async {
+        let sidecar = SidecarHandle::new(spec("abandoned", "spawns_grandchild.py"));
+        let mut lines = sidecar.subscribe_logs();
+        sidecar.start().await.unwrap();
+        let grandchild = number_after(
+            &until_line(&mut lines, |l| l.starts_with("grandchild pid")).await,
+            "pid",
+        );
+        sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
+        // The handle stays alive: only the runtime's end can stop the sidecar.
+        let pid = sidecar.status().pid.unwrap();
+        std::mem::forget(sidecar);
+        (pid, grandchild)
+    });
+    drop(runtime);
+    assert!(wait_gone(pid as i32), "the sidecar outlived its runtime");
+    assert!(
+        wait_gone(grandchild),
+        "grandchild {grandchild} outlived the sidecar's runtime"
+    );
+}

@@ -35,9 +35,15 @@ async fn a_server_that_hangs_after_ready_is_unhealthy_after_the_threshold() {
     let mut events = sidecar.subscribe();
     let pid = start_ready(&sidecar).await.pid.unwrap();
     let failed = until_state(&mut events, State::Failed).await;
-    assert_eq!(
-        failed.error.as_deref(),
-        Some("failed 3 health checks in a row; last: health endpoint did not answer within 200 ms")
+    // The output is drained before the reason is written: it quotes the server's last words.
+    let error = failed.error.unwrap();
+    assert!(
+        error.starts_with(
+            "failed 3 health checks in a row; last: health endpoint did not answer within 200 ms; \
+             last stderr: hanging"
+        ),
+        "{error}"
     );
+    assert!(error.ends_with("| shutting down"), "{error}");
     assert!(gone(pid).await, "the hung server was stopped");
 }

@@ -1,7 +1,10 @@
 //! One long-lived thread that performs every spawn.
 //! Linux delivers `PR_SET_PDEATHSIG` when the *thread* that forked the child exits, so spawning from
-//! a runtime worker or blocking-pool thread that may retire would kill a healthy sidecar.
+//! a runtime worker or blocking-pool thread that may retire would kill a healthy sidecar. For the
+//! same reason a panicking job must not end this thread: it is caught and returned as an error.
 
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::sync::OnceLock;
 
@@ -24,17 +27,43 @@ fn keeper() -> &'static mpsc::Sender<Job> {
     })
 }
 
-/// Runs `job` on the spawner thread, inside the caller's Tokio runtime, and returns its result.
-pub async fn run_on_keeper<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> T {
+/// Runs `job` on the spawner thread, inside the caller's Tokio runtime, and returns its result,
+/// or an error if it panicked.
+pub async fn run_on_keeper<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> io::Result<T> {
     let runtime = tokio::runtime::Handle::current();
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move || {
         let _entered = runtime.enter();
-        let _ = tx.send(job());
+        let _ = tx.send(catch_unwind(AssertUnwindSafe(job)).map_err(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            io::Error::other(format!("spawning panicked: {what}"))
+        }));
     });
     keeper()
         .send(job)
-        .expect("the sidecar spawner thread never exits");
+        .map_err(|_| io::Error::other("the sidecar spawner thread has ended"))?;
     rx.await
-        .expect("the sidecar spawner thread never drops a job")
+        .map_err(|_| io::Error::other("the sidecar spawner thread dropped the spawn"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_job_is_an_error_and_the_thread_lives_on() {
+        let thread = run_on_keeper(|| std::thread::current().id()).await.unwrap();
+        let err = run_on_keeper(|| -> () { panic!("boom") })
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "spawning panicked: boom");
+        let after = run_on_keeper(|| std::thread::current().id()).await.unwrap();
+        assert_eq!(after, thread, "the same spawner thread runs the next job");
+    }
 }

@@ -13,6 +13,10 @@ use tokio::process::{ChildStderr, ChildStdout};
 use super::keeper_thread::run_on_keeper;
 use crate::supervisor::status::StopOutcome;
 
+/// How long a stop waits for the main process to be gone after SIGKILL. It normally takes
+/// microseconds; a process stuck in the kernel may never go, and must not hang the stop.
+pub const KILL_GRACE: Duration = Duration::from_secs(5);
+
 /// What to execute.
 #[derive(Debug, Clone)]
 pub struct LaunchPlan {
@@ -32,6 +36,8 @@ pub struct SidecarProcess {
     child: Box<dyn ChildWrapper>,
     pid: u32,
     exit: Option<ExitStatus>,
+    /// Whether the whole group was killed (then its id may be reused and must not be signalled).
+    group_killed: bool,
     #[cfg(unix)]
     watchdog: Option<super::watchdog::Watchdog>,
 }
@@ -48,7 +54,7 @@ pub struct OutputPipes {
 impl SidecarProcess {
     /// Spawns `plan` in a new process group from the long-lived spawner thread.
     pub async fn launch(plan: LaunchPlan) -> io::Result<(Self, OutputPipes)> {
-        run_on_keeper(move || Self::launch_here(plan)).await
+        run_on_keeper(move || Self::launch_here(plan)).await?
     }
 
     fn launch_here(plan: LaunchPlan) -> io::Result<(Self, OutputPipes)> {
@@ -97,6 +103,7 @@ impl SidecarProcess {
                 child,
                 pid,
                 exit: None,
+                group_killed: false,
                 #[cfg(unix)]
                 watchdog,
             },
@@ -148,12 +155,17 @@ impl SidecarProcess {
         }
     }
 
-    /// Kills every process left in the group (SIGKILL; Windows: terminates the job).
+    /// Kills every process left in the group (SIGKILL; Windows: terminates the job). The group
+    /// is never signalled again afterwards.
     pub fn kill_group(&mut self) {
+        if self.group_killed {
+            return;
+        }
         if let Err(e) = self.child.start_kill() {
             // ESRCH: nothing left in the group.
             log::trace!("kill process group {}: {e}", self.pid);
         }
+        self.group_killed = true;
     }
 
     /// SIGTERM to the group, up to `timeout` for the whole group to exit (as systemd waits for a
@@ -182,7 +194,24 @@ impl SidecarProcess {
             StopOutcome::Killed
         };
         self.kill_group();
-        let status = self.wait().await.ok();
-        (outcome, status)
+        match tokio::time::timeout(KILL_GRACE, self.wait()).await {
+            Ok(status) => (outcome, status.ok()),
+            Err(_) => {
+                log::error!(
+                    "process {} did not exit within {} ms of SIGKILL; leaving it behind",
+                    self.pid,
+                    KILL_GRACE.as_millis()
+                );
+                (StopOutcome::Unkillable, None)
+            }
+        }
+    }
+}
+
+impl Drop for SidecarProcess {
+    /// Dropped without a stop (its runtime shut down, its task was dropped): kill the whole
+    /// group, not only the main process as Tokio's kill-on-drop would.
+    fn drop(&mut self) {
+        self.kill_group();
     }
 }

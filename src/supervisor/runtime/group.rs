@@ -43,15 +43,7 @@ impl Supervisor {
             let dependencies = spec
                 .depends_on
                 .iter()
-                .map(|d| {
-                    (
-                        d.clone(),
-                        handles
-                            .get(d)
-                            .map(SidecarHandle::watch)
-                            .expect("dependencies come first"),
-                    )
-                })
+                .map(|d| handles.get(d).cloned().expect("dependencies come first"))
                 .collect();
             if spec.autostart {
                 autostart.insert(name.clone());

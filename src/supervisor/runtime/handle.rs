@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use super::shared::{Request, Shared};
-use super::task::Supervision;
+use super::task::SidecarTask;
 use crate::supervisor::error::SupervisorError;
 use crate::supervisor::spec::SidecarSpec;
 use crate::supervisor::status::{Backend, LogLine, State, Status, StopOutcome};
@@ -25,14 +25,15 @@ impl SidecarHandle {
         Self::with_dependencies(spec, Vec::new())
     }
 
-    /// Like [`new`](Self::new), but every start first waits until each dependency is ready.
-    pub(crate) fn with_dependencies(
-        spec: SidecarSpec,
-        dependencies: Vec<(String, watch::Receiver<Status>)>,
-    ) -> Self {
+    /// Like [`new`](Self::new), but every start first starts each dependency that is not running
+    /// and waits until it is ready, and a stop of a dependency stops this sidecar first.
+    pub(crate) fn with_dependencies(spec: SidecarSpec, dependencies: Vec<SidecarHandle>) -> Self {
         let shared = Arc::new(Shared::new(&spec.name, spec.log_lines));
         let (requests, inbox) = mpsc::unbounded_channel();
-        tokio::spawn(Supervision::new(spec, shared.clone(), inbox, dependencies).run());
+        for dependency in &dependencies {
+            dependency.shared.add_dependent(requests.downgrade());
+        }
+        tokio::spawn(SidecarTask::new(spec, shared.clone(), inbox, dependencies).run());
         Self { shared, requests }
     }
 
@@ -90,6 +91,15 @@ impl SidecarHandle {
         }
     }
 
+    /// Starts it in the background unless it runs or a start is on its way.
+    pub(crate) fn start_if_inactive(&self) {
+        let state = self.shared.status.borrow().state;
+        let inactive = matches!(state, State::Stopped | State::Failed);
+        if inactive && !self.shared.start_pending() {
+            self.start_in_background();
+        }
+    }
+
     async fn request_start(
         &self,
         request: fn(oneshot::Sender<()>) -> Request,
@@ -103,8 +113,9 @@ impl SidecarHandle {
         taken_up.await.map_err(|_| self.gone())
     }
 
-    /// Stops the sidecar: SIGTERM to its process group, up to the shutdown timeout, then SIGKILL.
-    /// Valid in every state; a stop during a restart delay cancels the restart.
+    /// Stops the sidecar, after the sidecars that depend on it: SIGTERM to its process group, up
+    /// to the shutdown timeout, then SIGKILL. Valid in every state; a stop during a restart delay
+    /// cancels the restart.
     pub async fn stop(&self) -> Result<StopOutcome, SupervisorError> {
         let (done, stopped) = oneshot::channel();
         self.requests
@@ -114,7 +125,8 @@ impl SidecarHandle {
     }
 
     /// Resolves with the backend's address the moment the sidecar is ready (at once if it is).
-    /// Errors at once if it is `failed` or stopped, and after `timeout` if one is given.
+    /// Errors as soon as it is `failed` or `stopped` with no start on its way, and after `timeout`
+    /// if one is given.
     pub async fn wait_ready(&self, timeout: Option<Duration>) -> Result<Backend, SupervisorError> {
         let name = self.name().to_owned();
         let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
@@ -133,9 +145,7 @@ impl SidecarHandle {
                     let reason = status.error.unwrap_or_else(|| "no reason given".into());
                     return Err(SupervisorError::Failed { name, reason });
                 }
-                State::Stopped | State::Stopping if !pending => {
-                    return Err(SupervisorError::Stopped(name))
-                }
+                State::Stopped if !pending => return Err(SupervisorError::Stopped(name)),
                 _ => {}
             }
             let changed = match deadline {

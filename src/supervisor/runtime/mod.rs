@@ -1,6 +1,7 @@
 //! The running engine: one task per sidecar that feeds platform events into the policy and
 //! carries out its decisions, and handles to ask it things.
 
+mod attempt;
 mod group;
 mod handle;
 mod ledger_keeping;
@@ -8,6 +9,7 @@ mod log_ring;
 mod probing;
 mod shared;
 mod task;
+mod transitions;
 
 pub use group::Supervisor;
 pub use handle::SidecarHandle;

@@ -23,6 +23,11 @@ pub struct ProbeTarget {
 }
 
 impl ProbeTarget {
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        super::transitions::url(self.port)
+    }
+
     /// One probe: connect, GET, judge. `Err` is a reason for status messages.
     pub async fn probe_once(&self) -> Result<(), String> {
         let attempt = async { self.ask(self.connect().await?).await };

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use tokio::sync::{broadcast, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use super::log_ring::LogRing;
 use crate::supervisor::status::{Backend, LogLine, Status, StopOutcome};
@@ -11,15 +11,21 @@ use crate::supervisor::status::{Backend, LogLine, Status, StopOutcome};
 /// How many unread status or log events a slow subscriber may fall behind before it lags.
 const EVENT_BUFFER: usize = 1024;
 
+/// Answers a start or restart request once the start is under way.
+pub type StartAck = oneshot::Sender<()>;
+
+/// Answers a stop request once the process group is gone.
+pub type StopReply = oneshot::Sender<StopOutcome>;
+
 /// A request from a handle to the supervising task.
 #[derive(Debug)]
 pub enum Request {
-    /// Start if not running; answered once the start is under way.
-    Start(oneshot::Sender<()>),
-    /// Stop (if running) and start again; answered once the new start is under way.
-    Restart(oneshot::Sender<()>),
-    /// Stop; answered when the process group is gone.
-    Stop(oneshot::Sender<StopOutcome>),
+    /// Start if not running.
+    Start(StartAck),
+    /// Stop (if running) and start again.
+    Restart(StartAck),
+    /// Stop, dependents first.
+    Stop(StopReply),
 }
 
 /// Everything a handle can read about one sidecar.
@@ -33,9 +39,11 @@ pub struct Shared {
     pub log_events: broadcast::Sender<LogLine>,
     pub logs: Mutex<LogRing>,
     /// Address and token of the current start.
-    pub backend: Mutex<Option<Backend>>,
+    backend: Mutex<Option<Backend>>,
     /// Start or restart requests sent but not yet taken up by the task.
-    pub pending_starts: AtomicUsize,
+    pending_starts: AtomicUsize,
+    /// The request queues of the sidecars that depend on this one (weak: they hold this one).
+    dependents: Mutex<Vec<mpsc::WeakUnboundedSender<Request>>>,
 }
 
 impl Shared {
@@ -49,18 +57,21 @@ impl Shared {
             logs: Mutex::new(LogRing::new(log_lines)),
             backend: Mutex::new(None),
             pending_starts: AtomicUsize::new(0),
+            dependents: Mutex::new(Vec::new()),
         }
     }
 
-    /// Updates the status; subscribers get an event when anything in it changed.
-    pub fn publish(&self, update: impl FnOnce(&mut Status)) {
-        let changed = self.status.send_if_modified(|s| {
-            let before = s.clone();
-            update(s);
-            *s != before
+    /// Replaces the status; subscribers get an event when anything in it changed.
+    pub fn publish(&self, status: Status) {
+        let changed = self.status.send_if_modified(|current| {
+            let changed = *current != status;
+            if changed {
+                *current = status.clone();
+            }
+            changed
         });
         if changed {
-            let _ = self.events.send(self.status.borrow().clone());
+            let _ = self.events.send(status);
         }
     }
 
@@ -97,11 +108,32 @@ impl Shared {
         self.pending_starts.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// A start request was taken up (or will never be). Wakes every status watcher even when the
+    /// status did not change: a waiter that saw `failed` with a start pending must look again,
+    /// and the new start may have failed exactly as the last one did.
     pub fn start_taken_up(&self) {
         self.pending_starts.fetch_sub(1, Ordering::SeqCst);
+        self.status.send_modify(|_| {});
     }
 
     pub fn start_pending(&self) -> bool {
         self.pending_starts.load(Ordering::SeqCst) > 0
+    }
+
+    pub fn add_dependent(&self, requests: mpsc::WeakUnboundedSender<Request>) {
+        self.dependents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(requests);
+    }
+
+    /// The request queues of the dependents that are still supervised.
+    pub fn dependents(&self) -> Vec<mpsc::UnboundedSender<Request>> {
+        self.dependents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter_map(mpsc::WeakUnboundedSender::upgrade)
+            .collect()
     }
 }

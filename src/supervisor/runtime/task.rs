@@ -1,92 +1,80 @@
-//! The supervising task of one sidecar: feeds process exits, probe results, timers and requests
-//! into the restart policy and carries out its decisions. It is the only writer of the status.
+//! The supervising task of one sidecar, read top to bottom as states and transitions: idle,
+//! waiting for its dependencies, starting, ready, backing off. Every request is read in
+//! [`SidecarTask::on_request`], every run ends in [`SidecarTask::conclude`], which tears the run
+//! down first and then lets `policy` decide what follows.
 
 use std::ffi::OsString;
 use std::process::ExitStatus;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::sync::mpsc;
 use tokio::time::{sleep, sleep_until, Instant};
 
-use super::probing::ProbeTarget;
-use super::shared::{Request, Shared};
-use crate::supervisor::platform::output::drain_lines;
-use crate::supervisor::platform::process::{LaunchPlan, SidecarProcess};
-use crate::supervisor::platform::{port, token};
+use super::attempt::{dependency_env, exit_of, Attempt, Teardown};
+use super::handle::SidecarHandle;
+use super::shared::{Request, Shared, StartAck, StopReply};
+use super::transitions::Transitions;
+use crate::supervisor::error::SupervisorError;
+use crate::supervisor::policy::failure_streak::{FailureStreak, Liveness};
 use crate::supervisor::policy::restart::{Decision, Ending, RestartPlanner};
+use crate::supervisor::policy::run_end::{explain, UnrequestedEnd};
 use crate::supervisor::spec::SidecarSpec;
-use crate::supervisor::status::{Backend, LogLine, State, Status, StopOutcome, Stream};
+use crate::supervisor::status::StopOutcome;
 
 /// How many stderr lines an error message quotes.
 const STDERR_LINES_IN_ERRORS: usize = 10;
-
-/// How long a failure report waits for the output pipes to reach their end.
-const OUTPUT_GRACE: Duration = Duration::from_millis(250);
 
 /// What the task does next.
 enum Next {
     /// Wait for a request.
     Idle,
-    /// Start now; answer this request once the start is under way.
-    Run(Option<oneshot::Sender<()>>),
+    /// Start now; acknowledge this request once the start is under way.
+    Run(Option<StartAck>),
     /// Wait this long, then start again.
     Backoff(Duration),
     /// Every handle is gone: end the task.
     Exit,
 }
 
-/// Why a run ended.
-enum RunEnd {
-    Requested(Request),
-    Exited {
-        status: std::io::Result<ExitStatus>,
-        was_ready: bool,
-    },
-    StartTimeout {
-        last_probe: String,
-    },
-    Unhealthy {
-        reason: String,
-    },
-    DependencyFailed {
-        reason: String,
-    },
+/// What ends a phase: an idle wait, a backoff, or a run.
+enum End {
+    /// A stop was requested.
+    Stop(StopReply),
+    /// A restart was requested, or a start while nothing runs: start afresh.
+    Restart(StartAck),
+    /// Every handle is gone.
     HandlesGone,
-}
-
-/// One start of the sidecar.
-struct Attempt {
-    process: SidecarProcess,
-    /// The tasks draining stdout and stderr.
-    drains: Vec<tokio::task::JoinHandle<()>>,
-    target: ProbeTarget,
-    output_seen: Arc<Notify>,
+    /// The run ended on its own.
+    Unrequested(UnrequestedEnd),
+    /// A dependency will not become ready.
+    DependencyFailed(String),
 }
 
 /// The supervising task's state.
-pub struct Supervision {
+pub struct SidecarTask {
     spec: SidecarSpec,
     shared: Arc<Shared>,
     requests: mpsc::UnboundedReceiver<Request>,
-    dependencies: Vec<(String, watch::Receiver<Status>)>,
+    dependencies: Vec<SidecarHandle>,
     planner: RestartPlanner,
+    status: Transitions,
 }
 
-impl Supervision {
+impl SidecarTask {
     pub fn new(
         spec: SidecarSpec,
         shared: Arc<Shared>,
         requests: mpsc::UnboundedReceiver<Request>,
-        dependencies: Vec<(String, watch::Receiver<Status>)>,
+        dependencies: Vec<SidecarHandle>,
     ) -> Self {
-        let planner = RestartPlanner::new(spec.restart.clone());
         Self {
+            planner: RestartPlanner::new(spec.restart.clone()),
+            status: Transitions::new(shared.clone()),
             spec,
             shared,
             requests,
             dependencies,
-            planner,
         }
     }
 
@@ -95,209 +83,118 @@ impl Supervision {
         let mut next = Next::Idle;
         loop {
             next = match next {
-                Next::Idle => match self.requests.recv().await {
-                    None => Next::Exit,
-                    Some(request) => self.when_idle(request),
-                },
+                Next::Idle => {
+                    let request = self.requests.recv().await;
+                    self.between_runs(request).await
+                }
                 Next::Run(ack) => self.run_once(ack).await,
-                Next::Backoff(delay) => self.backoff(delay).await,
+                Next::Backoff(delay) => {
+                    tokio::select! {
+                        _ = sleep(delay) => Next::Run(None),
+                        request = self.requests.recv() => self.between_runs(request).await,
+                    }
+                }
                 Next::Exit => return,
             };
         }
     }
 
-    fn when_idle(&mut self, request: Request) -> Next {
+    /// The one place where requests are read. While a run is under way a start changes nothing
+    /// and is acknowledged at once; every other request ends the current phase.
+    fn on_request(&mut self, request: Option<Request>, running: bool) -> Option<End> {
         match request {
-            Request::Start(ack) | Request::Restart(ack) => self.fresh_start(ack),
-            Request::Stop(done) => {
-                self.shared.publish(|s| s.state = State::Stopped);
-                let _ = done.send(StopOutcome::NotRunning);
-                Next::Idle
+            None => Some(End::HandlesGone),
+            Some(Request::Start(ack)) if running => {
+                self.ack_start(Some(ack));
+                None
             }
+            Some(Request::Start(ack) | Request::Restart(ack)) => Some(End::Restart(ack)),
+            Some(Request::Stop(reply)) => Some(End::Stop(reply)),
         }
     }
 
-    /// A requested start begins with a fresh restart budget and count.
-    fn fresh_start(&mut self, ack: oneshot::Sender<()>) -> Next {
-        self.planner.reset();
-        self.shared.publish(|s| s.restarts = 0);
-        Next::Run(Some(ack))
+    /// A request while nothing runs (idle, or backing off).
+    async fn between_runs(&mut self, request: Option<Request>) -> Next {
+        match self.on_request(request, false) {
+            Some(end) => self.conclude(end, None).await,
+            None => Next::Idle,
+        }
     }
 
     /// Marks a start request as taken up, after the state that answers it was published.
-    fn take_up(&self, ack: Option<oneshot::Sender<()>>) {
+    fn ack_start(&self, ack: Option<StartAck>) {
         if let Some(ack) = ack {
             self.shared.start_taken_up();
             let _ = ack.send(());
         }
     }
 
-    async fn backoff(&mut self, delay: Duration) -> Next {
-        tokio::select! {
-            _ = sleep(delay) => Next::Run(None),
-            request = self.requests.recv() => match request {
-                None => Next::Exit,
-                Some(request) => self.when_idle(request),
-            },
-        }
-    }
-
-    async fn run_once(&mut self, mut ack: Option<oneshot::Sender<()>>) -> Next {
+    async fn run_once(&mut self, mut ack: Option<StartAck>) -> Next {
+        let mut dependency_env = Vec::new();
         if !self.dependencies.is_empty() {
-            self.shared.publish(|s| {
-                s.state = State::Starting;
-                s.pid = None;
-            });
-            self.take_up(ack.take());
-            if let Some(end) = self.wait_for_dependencies().await {
-                return self.after(end, None).await;
+            self.status.waiting_for_dependencies();
+            self.ack_start(ack.take());
+            match self.dependencies_ready().await {
+                Ok(env) => dependency_env = env,
+                Err(end) => return self.conclude(end, None).await,
             }
         }
-        let mut attempt = match self.launch().await {
+        let mut attempt = match Attempt::launch(&self.spec, &self.shared, dependency_env).await {
             Ok(attempt) => attempt,
             Err(reason) => {
-                self.take_up(ack);
-                return self.fail_or_restart(Ending::Failure, reason);
+                let next = self.after_failure(Ending::Failure, reason);
+                self.ack_start(ack);
+                return next;
             }
         };
-        let pid = attempt.process.pid();
-        let port = attempt.target.port;
-        self.shared.publish(|s| {
-            s.state = State::Starting;
-            s.pid = Some(pid);
-            s.port = Some(port);
-            s.url = Some(url(port));
-            s.error = None;
-        });
-        self.take_up(ack);
+        let (pid, port) = (attempt.process.pid(), attempt.target.port);
+        self.status.starting(pid, port);
+        self.ack_start(ack);
         log::info!(
             "sidecar `{}`: started, pid {pid}, port {port}",
             self.spec.name
         );
-
         let end = match self.until_ready(&mut attempt).await {
             Some(end) => end,
             None => {
-                self.shared.publish(|s| s.state = State::Ready);
-                log::info!("sidecar `{}`: ready at {}", self.spec.name, url(port));
+                self.status.ready();
+                log::info!(
+                    "sidecar `{}`: ready at {}",
+                    self.spec.name,
+                    attempt.target.url()
+                );
                 self.while_ready(&mut attempt).await
             }
         };
-        self.after(end, Some(attempt)).await
+        self.conclude(end, Some(attempt)).await
     }
 
-    /// Chooses the port and token, spawns the child and starts draining its output.
-    async fn launch(&mut self) -> Result<Attempt, String> {
-        let name = &self.spec.name;
-        let port = match self.spec.port {
-            Some(fixed) => port::ensure_available(fixed)
-                .map(|()| fixed)
-                .map_err(|e| format!("port {fixed} on 127.0.0.1 is not available: {e}"))?,
-            None => port::free_port()
-                .map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))?,
-        };
-        let token = self.spec.token_env.as_ref().map(|_| token::fresh_token());
-        let mut env: Vec<(String, OsString)> = self
-            .spec
-            .env
-            .iter()
-            .map(|(k, v)| (k.clone(), OsString::from(v)))
-            .collect();
-        env.push((self.spec.port_env.clone(), port.to_string().into()));
-        if let (Some(var), Some(token)) = (&self.spec.token_env, &token) {
-            env.push((var.clone(), token.into()));
+    /// Starts the dependencies that are not running and waits until each is ready; returns the
+    /// environment that tells this sidecar where they are.
+    async fn dependencies_ready(&mut self) -> Result<Vec<(String, OsString)>, End> {
+        for dependency in &self.dependencies {
+            dependency.start_if_inactive();
         }
-        let plan = LaunchPlan {
-            program: self.spec.program.clone(),
-            args: self.spec.args.clone(),
-            env,
-            cwd: self.spec.cwd.clone(),
-        };
-        let (process, pipes) = SidecarProcess::launch(plan).await.map_err(|e| {
-            let cwd = self
-                .spec
-                .cwd
-                .as_ref()
-                .map(|c| format!(" in {}", c.display()))
-                .unwrap_or_default();
-            format!("cannot run `{}`{cwd}: {e}", self.spec.program.display())
-        })?;
-        let output_seen = Arc::new(Notify::new());
-        let mut drains = Vec::new();
-        for (stream, pipe) in [
-            (
-                Stream::Stdout,
-                Box::new(pipes.stdout) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
-            ),
-            (Stream::Stderr, Box::new(pipes.stderr)),
-        ] {
-            let (shared, seen, name) = (self.shared.clone(), output_seen.clone(), name.clone());
-            let secret = token.clone();
-            drains.push(tokio::spawn(drain_lines(pipe, move |line| {
-                shared.record_line(LogLine {
-                    name: name.clone(),
-                    stream,
-                    line: token::redact(line, secret.as_deref()),
-                });
-                seen.notify_one();
-            })));
-        }
-        self.shared.set_backend(Some(Backend {
-            url: url(port),
-            port,
-            token: token.clone(),
-        }));
-        let target = ProbeTarget {
-            port,
-            token,
-            health: self.spec.health.clone(),
-        };
-        Ok(Attempt {
-            process,
-            drains,
-            target,
-            output_seen,
-        })
-    }
-
-    /// Waits for every dependency to be ready; `Some` if the run must end instead.
-    async fn wait_for_dependencies(&mut self) -> Option<RunEnd> {
-        for i in 0..self.dependencies.len() {
-            loop {
-                let (dep, status) = {
-                    let (dep, rx) = &mut self.dependencies[i];
-                    (dep.clone(), rx.borrow_and_update().clone())
-                };
-                match status.state {
-                    State::Ready => break,
-                    State::Failed => {
-                        let reason = format!(
-                            "dependency `{dep}` failed: {}",
-                            status.error.as_deref().unwrap_or("no reason given")
-                        );
-                        return Some(RunEnd::DependencyFailed { reason });
-                    }
-                    _ => {}
-                }
-                let rx = &mut self.dependencies[i].1;
+        let mut env = Vec::new();
+        for dependency in self.dependencies.clone() {
+            let backend = loop {
                 tokio::select! {
-                    changed = rx.changed() => if changed.is_err() {
-                        let reason = format!("dependency `{dep}` is no longer supervised");
-                        return Some(RunEnd::DependencyFailed { reason });
+                    ready = dependency.wait_ready(None) => match ready {
+                        Ok(backend) => break backend,
+                        Err(e) => return Err(End::DependencyFailed(dependency_failure(dependency.name(), e))),
                     },
-                    request = self.requests.recv() => match request {
-                        None => return Some(RunEnd::HandlesGone),
-                        Some(Request::Start(ack)) => self.take_up(Some(ack)),
-                        Some(other) => return Some(RunEnd::Requested(other)),
+                    request = self.requests.recv() => if let Some(end) = self.on_request(request, true) {
+                        return Err(end);
                     },
                 }
-            }
+            };
+            env.extend(dependency_env(dependency.name(), backend));
         }
-        None
+        Ok(env)
     }
 
     /// Waits for readiness; `Some` if the run ended before.
-    async fn until_ready(&mut self, attempt: &mut Attempt) -> Option<RunEnd> {
+    async fn until_ready(&mut self, attempt: &mut Attempt) -> Option<End> {
         let deadline = Instant::now() + self.spec.startup_timeout;
         let mut last_probe = String::from("no probe finished yet");
         let mut ready = Box::pin(
@@ -305,34 +202,39 @@ impl Supervision {
                 .target
                 .until_ready(&attempt.output_seen, &mut last_probe),
         );
-        let mut end = loop {
+        let mut timed_out = false;
+        let end = loop {
             tokio::select! {
                 biased;
-                request = self.requests.recv() => match request {
-                    None => break Some(RunEnd::HandlesGone),
-                    Some(Request::Start(ack)) => self.take_up(Some(ack)),
-                    Some(other) => break Some(RunEnd::Requested(other)),
+                request = self.requests.recv() => if let Some(end) = self.on_request(request, true) {
+                    break Some(end);
                 },
-                status = attempt.process.wait() => break Some(RunEnd::Exited { status, was_ready: false }),
+                status = attempt.process.wait() => break Some(exited(status, false)),
                 _ = &mut ready => break None,
-                _ = sleep_until(deadline) => break Some(RunEnd::StartTimeout { last_probe: String::new() }),
+                _ = sleep_until(deadline) => {
+                    timed_out = true;
+                    break None;
+                }
             }
         };
         // The probe loop holds `last_probe` until it is dropped; then the timeout can quote it.
         drop(ready);
-        if let Some(RunEnd::StartTimeout { last_probe: quoted }) = &mut end {
-            *quoted = last_probe;
+        if timed_out {
+            return Some(End::Unrequested(UnrequestedEnd::StartTimeout {
+                limit: self.spec.startup_timeout,
+                last_probe,
+            }));
         }
         end
     }
 
     /// Watches a ready sidecar until its run ends.
-    async fn while_ready(&mut self, attempt: &mut Attempt) -> RunEnd {
-        let health = self.spec.health.clone();
+    async fn while_ready(&mut self, attempt: &mut Attempt) -> End {
+        let interval = self.spec.health.interval;
         let stable_at = Instant::now() + self.spec.restart.reset_after;
         let mut stable_noted = false;
-        let mut next_probe = Instant::now() + health.interval;
-        let mut failures = 0u32;
+        let mut next_probe = Instant::now() + interval;
+        let mut streak = FailureStreak::new(self.spec.health.failure_threshold);
         loop {
             let probe = async {
                 sleep_until(next_probe).await;
@@ -340,30 +242,25 @@ impl Supervision {
             };
             tokio::select! {
                 biased;
-                request = self.requests.recv() => match request {
-                    None => return RunEnd::HandlesGone,
-                    Some(Request::Start(ack)) => self.take_up(Some(ack)),
-                    Some(other) => return RunEnd::Requested(other),
+                request = self.requests.recv() => if let Some(end) = self.on_request(request, true) {
+                    return end;
                 },
-                status = attempt.process.wait() => return RunEnd::Exited { status, was_ready: true },
+                status = attempt.process.wait() => return exited(status, true),
                 _ = sleep_until(stable_at), if !stable_noted => {
                     self.planner.note_stable();
                     stable_noted = true;
                 }
                 result = probe => {
-                    next_probe = Instant::now() + health.interval;
-                    match result {
-                        Ok(()) => failures = 0,
-                        Err(reason) => {
-                            failures += 1;
-                            log::warn!(
-                                "sidecar `{}`: health check {failures}/{} failed: {reason}",
-                                self.spec.name, health.failure_threshold
-                            );
-                            if failures >= health.failure_threshold {
-                                let reason = format!("failed {failures} health checks in a row; last: {reason}");
-                                return RunEnd::Unhealthy { reason };
-                            }
+                    next_probe = Instant::now() + interval;
+                    match streak.record(result.clone()) {
+                        Liveness::Healthy => {}
+                        Liveness::Failing { count, threshold } => log::warn!(
+                            "sidecar `{}`: health check {count}/{threshold} failed: {}",
+                            self.spec.name,
+                            result.err().unwrap_or_default()
+                        ),
+                        Liveness::Unhealthy(reason) => {
+                            return End::Unrequested(UnrequestedEnd::Unhealthy { reason });
                         }
                     }
                 }
@@ -371,196 +268,120 @@ impl Supervision {
         }
     }
 
-    /// Carries out what follows the end of a run.
-    async fn after(&mut self, end: RunEnd, attempt: Option<Attempt>) -> Next {
-        let (mut process, mut drains) = match attempt {
-            Some(a) => (Some(a.process), a.drains),
-            None => (None, Vec::new()),
+    /// Tears the run down (if there is one), then carries out what follows `end`.
+    async fn conclude(&mut self, end: End, attempt: Option<Attempt>) -> Next {
+        if matches!(end, End::Stop(_)) {
+            self.stop_dependents().await;
+        }
+        let mode = match &end {
+            End::Unrequested(UnrequestedEnd::Exited { .. }) => Teardown::AlreadyExited,
+            _ => Teardown::Stop,
         };
-        let shutdown = self.spec.shutdown_timeout;
+        let outcome = self.tear_down(attempt, mode).await;
         match end {
-            RunEnd::Requested(Request::Stop(done)) => {
-                let outcome = self.stop_process(process.as_mut()).await;
-                self.shared.publish(|s| {
-                    s.state = State::Stopped;
-                    s.pid = None;
-                });
-                let _ = done.send(outcome);
+            End::Stop(reply) => {
+                self.status.stopped();
+                let _ = reply.send(outcome);
                 Next::Idle
             }
-            RunEnd::Requested(Request::Restart(ack)) => {
-                self.stop_process(process.as_mut()).await;
-                self.fresh_start(ack)
+            End::Restart(ack) => {
+                self.planner.reset();
+                self.status.requested_start();
+                Next::Run(Some(ack))
             }
-            RunEnd::Requested(Request::Start(_)) => unreachable!("start requests never end a run"),
-            RunEnd::HandlesGone => {
-                self.stop_process(process.as_mut()).await;
-                Next::Exit
-            }
-            RunEnd::Exited { status, was_ready } => {
-                if let Some(p) = process.as_mut() {
-                    p.kill_group(); // whatever the child left behind in its group
-                }
-                self.finish_output(&mut drains).await;
-                let described = describe_exit(&status);
-                let failure = !was_ready || !status.as_ref().is_ok_and(ExitStatus::success);
-                let reason = if was_ready {
-                    format!("{described} while ready{}", self.stderr_suffix())
-                } else {
-                    let hint = if status.as_ref().is_ok_and(ExitStatus::success) {
-                        " (a sidecar must keep running in the foreground: one that daemonises \
-                         leaves the supervisor's reach)"
-                    } else {
-                        ""
-                    };
-                    format!(
-                        "{described} before it became ready{hint}{}",
-                        self.stderr_suffix()
-                    )
-                };
-                let ending = if failure {
-                    Ending::Failure
-                } else {
-                    Ending::CleanExit
-                };
-                self.fail_or_restart(ending, reason)
-            }
-            RunEnd::StartTimeout { last_probe } => {
-                if let Some(p) = process.as_mut() {
-                    p.stop(shutdown).await;
-                }
-                self.finish_output(&mut drains).await;
-                let reason = format!(
-                    "was not ready within {} ms (last probe: {last_probe}){}",
-                    self.spec.startup_timeout.as_millis(),
-                    self.stderr_suffix()
-                );
-                self.fail_or_restart(Ending::Failure, reason)
-            }
-            RunEnd::Unhealthy { reason } => {
-                if let Some(p) = process.as_mut() {
-                    p.stop(shutdown).await;
-                }
-                self.fail_or_restart(Ending::Failure, reason)
-            }
-            RunEnd::DependencyFailed { reason } => {
-                self.shared.publish(|s| {
-                    s.state = State::Failed;
-                    s.error = Some(reason);
-                });
+            End::HandlesGone => Next::Exit,
+            End::DependencyFailed(reason) => {
+                log::error!("sidecar `{}`: {reason}", self.spec.name);
+                self.status.failed(reason);
                 Next::Idle
+            }
+            End::Unrequested(how) => {
+                let (ending, reason) =
+                    explain(&how, &self.shared.stderr_tail(STDERR_LINES_IN_ERRORS));
+                self.after_failure(ending, reason)
             }
         }
     }
 
-    async fn stop_process(&mut self, process: Option<&mut SidecarProcess>) -> StopOutcome {
-        let Some(process) = process else {
+    /// Ends the run's process group as `mode` says: every way out publishes `stopping` when it
+    /// stops something, logs how it ended, and drains the output.
+    async fn tear_down(&mut self, attempt: Option<Attempt>, mode: Teardown) -> StopOutcome {
+        let Some(attempt) = attempt else {
             return StopOutcome::NotRunning;
         };
-        self.shared.publish(|s| s.state = State::Stopping);
-        let (outcome, status) = process.stop(self.spec.shutdown_timeout).await;
-        log::info!(
-            "sidecar `{}`: stopped ({}, {})",
-            self.spec.name,
-            match outcome {
-                StopOutcome::Graceful => "exited after SIGTERM",
-                StopOutcome::Killed => "killed after the shutdown timeout",
-                StopOutcome::NotRunning => "had already exited",
-            },
-            status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "status unknown".into())
-        );
+        if mode == Teardown::Stop {
+            self.status.stopping();
+        }
+        let (outcome, status) = attempt.end(mode, self.spec.shutdown_timeout).await;
+        let how = match outcome {
+            StopOutcome::Graceful => "exited after SIGTERM",
+            StopOutcome::Killed => "killed after the shutdown timeout",
+            StopOutcome::NotRunning => "had already exited",
+            StopOutcome::Unkillable => "still there after SIGKILL",
+        };
+        let status = status.map_or_else(|| "status unknown".into(), |s| s.to_string());
+        log::info!("sidecar `{}`: stopped ({how}, {status})", self.spec.name);
         outcome
     }
 
-    fn fail_or_restart(&mut self, ending: Ending, reason: String) -> Next {
-        let name = self.spec.name.clone();
-        let decision = self.planner.decide(
-            ending,
-            &reason,
-            std::time::Instant::now(),
-            rand::random::<f64>(),
-        );
-        match decision {
+    /// Asks every sidecar that depends on this one to stop, and waits until they have.
+    async fn stop_dependents(&self) {
+        let replies: Vec<_> = self
+            .shared
+            .dependents()
+            .into_iter()
+            .filter_map(|requests| {
+                let (reply, stopped) = tokio::sync::oneshot::channel();
+                requests.send(Request::Stop(reply)).ok().map(|()| stopped)
+            })
+            .collect();
+        for stopped in replies {
+            let _ = stopped.await;
+        }
+    }
+
+    /// Restarts, stops or fails the sidecar as the restart policy decides.
+    fn after_failure(&mut self, ending: Ending, reason: String) -> Next {
+        let name = &self.spec.name;
+        let now = std::time::Instant::now();
+        match self.planner.decide(ending, &reason, now, rand::random()) {
             Decision::Restart(delay) => {
                 log::warn!(
                     "sidecar `{name}`: {reason}; restarting in {} ms",
                     delay.as_millis()
                 );
-                self.shared.publish(|s| {
-                    s.state = State::Restarting;
-                    s.pid = None;
-                    s.restarts += 1;
-                    s.error = Some(reason);
-                });
+                self.status.restarting(reason);
                 Next::Backoff(delay)
             }
             Decision::Stop => {
                 log::info!("sidecar `{name}`: {reason}; not restarting (policy)");
-                self.shared.publish(|s| {
-                    s.state = State::Stopped;
-                    s.pid = None;
-                });
+                self.status.stopped();
                 Next::Idle
             }
             Decision::Fail(why) => {
                 log::error!("sidecar `{name}`: {why}");
-                self.shared.publish(|s| {
-                    s.state = State::Failed;
-                    s.pid = None;
-                    s.error = Some(why);
-                });
+                self.status.failed(why);
                 Next::Idle
             }
         }
     }
+}
 
-    /// Lets the output tasks read what the group wrote before it ended, so that error messages
-    /// quote the last stderr lines. Bounded: a daemonised grandchild may hold the pipes open.
-    async fn finish_output(&self, drains: &mut [tokio::task::JoinHandle<()>]) {
-        let all = async {
-            for drain in drains.iter_mut() {
-                let _ = drain.await;
-            }
-        };
-        let _ = tokio::time::timeout(OUTPUT_GRACE, all).await;
-    }
+/// The run's end when the main process exited with `status`.
+fn exited(status: std::io::Result<ExitStatus>, was_ready: bool) -> End {
+    End::Unrequested(UnrequestedEnd::Exited {
+        exit: exit_of(status),
+        was_ready,
+    })
+}
 
-    fn stderr_suffix(&self) -> String {
-        let tail = self.shared.stderr_tail(STDERR_LINES_IN_ERRORS);
-        if tail.is_empty() {
-            String::from("; no stderr output")
-        } else {
-            format!("; last stderr: {}", tail.join(" | "))
+/// Why a dependency will not become ready, naming it.
+fn dependency_failure(name: &str, error: SupervisorError) -> String {
+    match error {
+        SupervisorError::Failed { reason, .. } => format!("dependency `{name}` failed: {reason}"),
+        SupervisorError::Stopped(_) => {
+            format!("dependency `{name}` was stopped before it became ready")
         }
+        other => format!("dependency `{name}`: {other}"),
     }
-}
-
-/// `http://127.0.0.1:<port>`.
-pub fn url(port: u16) -> String {
-    format!("http://127.0.0.1:{port}")
-}
-
-fn describe_exit(status: &std::io::Result<ExitStatus>) -> String {
-    match status {
-        Err(e) => format!("could not be waited for ({e})"),
-        Ok(s) => match s.code() {
-            Some(code) => format!("exited with status {code}"),
-            None => signal_of(s).map_or_else(
-                || format!("ended ({s})"),
-                |sig| format!("was killed by signal {sig}"),
-            ),
-        },
-    }
-}
-
-#[cfg(unix)]
-fn signal_of(status: &ExitStatus) -> Option<i32> {
-    std::os::unix::process::ExitStatusExt::signal(status)
-}
-
-#[cfg(not(unix))]
-fn signal_of(_: &ExitStatus) -> Option<i32> {
-    None
 }

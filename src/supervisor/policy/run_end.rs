@@ -1,0 +1,168 @@
+//! Why a run that nobody asked to end has ended, in words a user can act on, and whether the
+//! restart policy sees it as a clean exit or a failure.
+
+use std::time::Duration;
+
+use super::restart::Ending;
+
+/// How the sidecar's main process ended, as the OS reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// It exited with this status code.
+    Code(i32),
+    /// A signal killed it.
+    Signal(i32),
+    /// The OS reported something else (shown as given).
+    Other(String),
+    /// Waiting for it failed.
+    Unknown(String),
+}
+
+/// A run that ended without being asked to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnrequestedEnd {
+    /// The main process exited on its own.
+    Exited {
+        /// How.
+        exit: Exit,
+        /// Whether the sidecar had become ready.
+        was_ready: bool,
+    },
+    /// It was not ready within the startup timeout.
+    StartTimeout {
+        /// The startup timeout.
+        limit: Duration,
+        /// What the last readiness probe found.
+        last_probe: String,
+    },
+    /// A ready sidecar failed too many health checks in a row.
+    Unhealthy {
+        /// The count and the last probe's result.
+        reason: String,
+    },
+}
+
+/// The restart policy's view of `end`, and the reason a user reads in `status.error`. The reason
+/// quotes `stderr_tail` (the run's last stderr lines) where there is one.
+pub fn explain(end: &UnrequestedEnd, stderr_tail: &[String]) -> (Ending, String) {
+    let (ending, what) = match end {
+        UnrequestedEnd::Exited {
+            exit,
+            was_ready: true,
+        } => {
+            let ending = if *exit == Exit::Code(0) {
+                Ending::CleanExit
+            } else {
+                Ending::Failure
+            };
+            (ending, format!("{} while ready", describe(exit)))
+        }
+        UnrequestedEnd::Exited {
+            exit,
+            was_ready: false,
+        } => {
+            let hint = if *exit == Exit::Code(0) {
+                " (a sidecar must keep running in the foreground: one that daemonises leaves \
+                 the supervisor's reach)"
+            } else {
+                ""
+            };
+            (
+                Ending::Failure,
+                format!("{} before it became ready{hint}", describe(exit)),
+            )
+        }
+        UnrequestedEnd::StartTimeout { limit, last_probe } => (
+            Ending::Failure,
+            format!(
+                "was not ready within {} ms (last probe: {last_probe})",
+                limit.as_millis()
+            ),
+        ),
+        UnrequestedEnd::Unhealthy { reason } => (Ending::Failure, reason.clone()),
+    };
+    (ending, format!("{what}{}", stderr_quote(stderr_tail)))
+}
+
+fn describe(exit: &Exit) -> String {
+    match exit {
+        Exit::Code(code) => format!("exited with status {code}"),
+        Exit::Signal(signal) => format!("was killed by signal {signal}"),
+        Exit::Other(status) => format!("ended ({status})"),
+        Exit::Unknown(error) => format!("could not be waited for ({error})"),
+    }
+}
+
+fn stderr_quote(tail: &[String]) -> String {
+    if tail.is_empty() {
+        String::from("; no stderr output")
+    } else {
+        format!("; last stderr: {}", tail.join(" | "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exited(exit: Exit, was_ready: bool) -> UnrequestedEnd {
+        UnrequestedEnd::Exited { exit, was_ready }
+    }
+
+    #[test]
+    fn endings_and_their_reasons() {
+        let tail = vec!["Traceback".to_owned(), "ValueError: boom".to_owned()];
+        let cases = [
+            (
+                exited(Exit::Code(0), true),
+                Ending::CleanExit,
+                "exited with status 0 while ready; no stderr output",
+            ),
+            (
+                exited(Exit::Code(1), true),
+                Ending::Failure,
+                "exited with status 1 while ready; no stderr output",
+            ),
+            (
+                exited(Exit::Signal(9), true),
+                Ending::Failure,
+                "was killed by signal 9 while ready; no stderr output",
+            ),
+            (
+                exited(Exit::Code(3), false),
+                Ending::Failure,
+                "exited with status 3 before it became ready; no stderr output",
+            ),
+            (
+                UnrequestedEnd::Unhealthy {
+                    reason: "failed 3 health checks in a row; last: HTTP 500".into(),
+                },
+                Ending::Failure,
+                "failed 3 health checks in a row; last: HTTP 500; no stderr output",
+            ),
+            (
+                UnrequestedEnd::StartTimeout {
+                    limit: Duration::from_millis(1500),
+                    last_probe: "cannot connect".into(),
+                },
+                Ending::Failure,
+                "was not ready within 1500 ms (last probe: cannot connect); no stderr output",
+            ),
+        ];
+        for (end, ending, reason) in cases {
+            assert_eq!(explain(&end, &[]), (ending, reason.to_owned()), "{end:?}");
+        }
+        let (_, quoted) = explain(&exited(Exit::Code(1), false), &tail);
+        assert!(
+            quoted.ends_with("; last stderr: Traceback | ValueError: boom"),
+            "{quoted}"
+        );
+    }
+
+    #[test]
+    fn a_clean_exit_before_ready_is_a_failure_that_explains_daemonising() {
+        let (ending, reason) = explain(&exited(Exit::Code(0), false), &[]);
+        assert_eq!(ending, Ending::Failure);
+        assert!(reason.contains("one that daemonises"), "{reason}");
+    }
+}

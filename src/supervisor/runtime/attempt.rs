@@ -1,0 +1,216 @@
+//! One start of a sidecar: its port and token, the process group, the tasks draining its output,
+//! and the teardown that ends it.
+
+use std::ffi::OsString;
+use std::io;
+use std::process::ExitStatus;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncRead;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use super::probing::ProbeTarget;
+use super::shared::Shared;
+use super::transitions::url;
+use crate::supervisor::platform::output::drain_lines;
+use crate::supervisor::platform::process::{LaunchPlan, SidecarProcess};
+use crate::supervisor::platform::{port, token};
+use crate::supervisor::policy::run_end::Exit;
+use crate::supervisor::spec::SidecarSpec;
+use crate::supervisor::status::{Backend, LogLine, StopOutcome, Stream};
+
+/// How long a teardown waits for the output pipes to reach their end, so that error messages can
+/// quote the last lines. Bounded: a daemonised grandchild may hold the pipes open.
+const OUTPUT_GRACE: Duration = Duration::from_millis(250);
+
+/// How a run's process group is ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Teardown {
+    /// The main process has exited on its own: kill what it left in its group.
+    AlreadyExited,
+    /// SIGTERM to the group, up to the shutdown timeout, then SIGKILL.
+    Stop,
+}
+
+/// A spawned sidecar and what belongs to it.
+#[derive(Debug)]
+pub struct Attempt {
+    pub process: SidecarProcess,
+    pub target: ProbeTarget,
+    /// Notified for every output line (a server that logs "listening" is probed at once).
+    pub output_seen: Arc<Notify>,
+    drains: Vec<JoinHandle<()>>,
+}
+
+impl Attempt {
+    /// Chooses the port and token, spawns the child with them (and `extra_env`) in its
+    /// environment, and starts draining its output. `Err` is a reason for the status.
+    pub async fn launch(
+        spec: &SidecarSpec,
+        shared: &Arc<Shared>,
+        extra_env: Vec<(String, OsString)>,
+    ) -> Result<Self, String> {
+        let port = match spec.port {
+            Some(fixed) => port::ensure_available(fixed)
+                .map(|()| fixed)
+                .map_err(|e| format!("port {fixed} on 127.0.0.1 is not available: {e}"))?,
+            None => port::free_port()
+                .map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))?,
+        };
+        let token = spec.token_env.as_ref().map(|_| token::fresh_token());
+        let mut env: Vec<(String, OsString)> = spec
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), OsString::from(v)))
+            .collect();
+        env.extend(extra_env);
+        env.push((spec.port_env.clone(), port.to_string().into()));
+        if let (Some(var), Some(token)) = (&spec.token_env, &token) {
+            env.push((var.clone(), token.into()));
+        }
+        let plan = LaunchPlan {
+            program: spec.program.clone(),
+            args: spec.args.clone(),
+            env,
+            cwd: spec.cwd.clone(),
+        };
+        let (process, pipes) = SidecarProcess::launch(plan).await.map_err(|e| {
+            let cwd = spec
+                .cwd
+                .as_ref()
+                .map(|c| format!(" in {}", c.display()))
+                .unwrap_or_default();
+            format!("cannot run `{}`{cwd}: {e}", spec.program.display())
+        })?;
+        let output_seen = Arc::new(Notify::new());
+        let pipes: [(Stream, Box<dyn AsyncRead + Unpin + Send>); 2] = [
+            (Stream::Stdout, Box::new(pipes.stdout)),
+            (Stream::Stderr, Box::new(pipes.stderr)),
+        ];
+        let drains = pipes
+            .into_iter()
+            .map(|(stream, pipe)| {
+                let (shared, seen, secret) = (shared.clone(), output_seen.clone(), token.clone());
+                tokio::spawn(drain_lines(pipe, move |line| {
+                    shared.record_line(LogLine {
+                        name: shared.name.clone(),
+                        stream,
+                        line: token::redact(line, secret.as_deref()),
+                    });
+                    seen.notify_one();
+                }))
+            })
+            .collect();
+        shared.set_backend(Some(Backend {
+            url: url(port),
+            port,
+            token: token.clone(),
+        }));
+        let target = ProbeTarget {
+            port,
+            token,
+            health: spec.health.clone(),
+        };
+        Ok(Self {
+            process,
+            target,
+            output_seen,
+            drains,
+        })
+    }
+
+    /// Ends the process group as `mode` says, then lets the output tasks read what the group
+    /// wrote before it ended.
+    pub async fn end(
+        mut self,
+        mode: Teardown,
+        shutdown_timeout: Duration,
+    ) -> (StopOutcome, Option<ExitStatus>) {
+        let ended = match mode {
+            Teardown::AlreadyExited => {
+                self.process.kill_group();
+                (StopOutcome::NotRunning, self.process.wait().await.ok())
+            }
+            Teardown::Stop => self.process.stop(shutdown_timeout).await,
+        };
+        let drains = async {
+            for drain in &mut self.drains {
+                let _ = drain.await;
+            }
+        };
+        let _ = tokio::time::timeout(OUTPUT_GRACE, drains).await;
+        ended
+    }
+}
+
+/// How the main process ended, in the policy's terms.
+pub fn exit_of(status: io::Result<ExitStatus>) -> Exit {
+    match status {
+        Err(e) => Exit::Unknown(e.to_string()),
+        Ok(s) => match (s.code(), signal_of(&s)) {
+            (Some(code), _) => Exit::Code(code),
+            (None, Some(signal)) => Exit::Signal(signal),
+            (None, None) => Exit::Other(s.to_string()),
+        },
+    }
+}
+
+/// `SIDECAR_<NAME>_URL` and, with a token, `SIDECAR_<NAME>_TOKEN` for a dependent.
+pub fn dependency_env(name: &str, backend: Backend) -> Vec<(String, OsString)> {
+    let prefix = format!("SIDECAR_{}", env_name(name));
+    let mut env = vec![(format!("{prefix}_URL"), backend.url.into())];
+    if let Some(token) = backend.token {
+        env.push((format!("{prefix}_TOKEN"), token.into()));
+    }
+    env
+}
+
+/// A sidecar's name as part of an environment variable: upper case, `_` for anything else.
+fn env_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+fn signal_of(status: &ExitStatus) -> Option<i32> {
+    std::os::unix::process::ExitStatusExt::signal(status)
+}
+
+#[cfg(not(unix))]
+fn signal_of(_: &ExitStatus) -> Option<i32> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependency_variables_are_named_after_the_dependency() {
+        let backend = Backend {
+            url: "http://127.0.0.1:4000".into(),
+            port: 4000,
+            token: Some("t".into()),
+        };
+        let env = dependency_env("db-main.v2", backend);
+        assert_eq!(
+            env,
+            [
+                (
+                    "SIDECAR_DB_MAIN_V2_URL".to_owned(),
+                    OsString::from("http://127.0.0.1:4000")
+                ),
+                ("SIDECAR_DB_MAIN_V2_TOKEN".to_owned(), OsString::from("t")),
+            ]
+        );
+    }
+}
