@@ -10,12 +10,13 @@
 
 mod common;
 use common::{env_or, fixture, python_spec};
+#[path = "common/raw_http.rs"]
+mod raw_http;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tauri_plugin_sidecar::supervisor::platform::{port, probe};
 use tauri_plugin_sidecar::supervisor::{SidecarHandle, SidecarSpec, State, Status};
 use tokio::sync::broadcast;
 
@@ -130,7 +131,7 @@ async fn readiness(dir: &Path, runs: u64) -> (f64, f64) {
 
 /// The baseline's server: `serves_ok.py` on a free port, spawned directly, stamping into `file`.
 fn spawn_unsupervised(stamp_variable: &str, file: &Path) -> (u16, tokio::process::Child) {
-    let port = port::free_port().unwrap();
+    let port = raw_http::free_port();
     let child = tokio::process::Command::new("python3")
         .arg(fixture("serves_ok.py"))
         .env("PORT", port.to_string())
@@ -144,10 +145,7 @@ fn spawn_unsupervised(stamp_variable: &str, file: &Path) -> (u16, tokio::process
 }
 
 async fn poll_health(port: u16) -> bool {
-    let Ok(stream) = probe::connect(port).await else {
-        return false;
-    };
-    matches!(probe::get(stream, port, "/api/health", None).await, Ok(a) if a.status == 200)
+    matches!(raw_http::get(port, "/api/health").await, Ok(200))
 }
 
 /// Child exit -> state change, for the engine and for a 100 ms health poll loop.
@@ -204,8 +202,10 @@ fn rand_below(n: u64) -> u64 {
 }
 
 async fn get_and_forget(port: u16, path: &str) -> Result<(), String> {
-    let stream = probe::connect(port).await.map_err(|e| e.to_string())?;
-    probe::get(stream, port, path, None).await.map(drop)
+    raw_http::get(port, path)
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// Stop overhead: cooperative child (beyond its own exit) and SIGTERM-ignoring child (beyond the timeout).

@@ -1,9 +1,11 @@
 //! `Sidecars`: the plugin's Rust API. Commands are one-line calls into it, so Rust code and
-//! JavaScript get the same operations.
+//! JavaScript get the same operations. Every operation runs on the engine's own runtime, so it
+//! can be awaited from any executor.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::engine_runtime::EngineRuntime;
 use crate::error::{Error, Result};
 use crate::models::{BackendInfo, LogEntry, Status};
 use crate::supervisor::{SidecarHandle, Supervisor};
@@ -11,15 +13,20 @@ use crate::supervisor::{SidecarHandle, Supervisor};
 /// Largest number of lines `logs` returns, whatever is asked.
 const MAX_LOG_LINES: usize = 10_000;
 
-/// The app's supervised sidecars (managed state of the plugin).
-#[derive(Debug)]
+/// The app's supervised sidecars (managed state of the plugin; cheap to clone).
+#[derive(Debug, Clone)]
 pub struct Sidecars {
     supervisor: Arc<Supervisor>,
+    // Declared last: dropped after the supervisor, whose tasks it runs.
+    runtime: Arc<EngineRuntime>,
 }
 
 impl Sidecars {
-    pub(crate) fn new(supervisor: Arc<Supervisor>) -> Self {
-        Self { supervisor }
+    pub(crate) fn new(supervisor: Arc<Supervisor>, runtime: Arc<EngineRuntime>) -> Self {
+        Self {
+            supervisor,
+            runtime,
+        }
     }
 
     /// The sidecar called `name`, or the only one when `name` is `None`.
@@ -48,7 +55,11 @@ impl Sidecars {
         name: Option<&str>,
         timeout: Option<Duration>,
     ) -> Result<String> {
-        Ok(self.get(name)?.wait_ready(timeout).await?.url)
+        let handle = self.get(name)?.clone();
+        let ready = self
+            .runtime
+            .run(async move { handle.wait_ready(timeout).await });
+        Ok(ready.await?.url)
     }
 
     /// URL, port and token of a ready sidecar.
@@ -73,20 +84,29 @@ impl Sidecars {
         }
     }
 
-    /// Starts a sidecar (a `failed` one too).
+    /// Starts a sidecar (a `failed` one too), after the dependencies it needs.
     pub async fn start(&self, name: &str) -> Result<()> {
-        Ok(self.supervisor.get(name)?.start().await?)
+        let handle = self.supervisor.get(name)?.clone();
+        Ok(self
+            .runtime
+            .run(async move { handle.start().await })
+            .await?)
     }
 
-    /// Stops a sidecar.
+    /// Stops a sidecar, after the sidecars that depend on it.
     pub async fn stop(&self, name: &str) -> Result<()> {
-        self.supervisor.get(name)?.stop().await?;
+        let handle = self.supervisor.get(name)?.clone();
+        self.runtime.run(async move { handle.stop().await }).await?;
         Ok(())
     }
 
     /// Restarts a sidecar.
     pub async fn restart(&self, name: &str) -> Result<()> {
-        Ok(self.supervisor.get(name)?.restart().await?)
+        let handle = self.supervisor.get(name)?.clone();
+        Ok(self
+            .runtime
+            .run(async move { handle.restart().await })
+            .await?)
     }
 
     /// The last `lines` output lines (all that are kept when `None`).
@@ -102,8 +122,26 @@ impl Sidecars {
             .collect())
     }
 
-    /// Stops every sidecar, dependents first.
+    /// Stops every sidecar, dependents first. Await it before anything that ends the process
+    /// without an exit hook, such as an updater's `install()` on Windows.
     pub async fn stop_all(&self) {
-        self.supervisor.stop_all().await;
+        let supervisor = self.supervisor.clone();
+        self.runtime
+            .run(async move { supervisor.stop_all().await })
+            .await;
+    }
+
+    /// Stops every sidecar, dependents first, blocking the calling thread until they are gone.
+    /// Safe on any thread: the main thread, inside `#[tokio::main]`, or a worker of the app's
+    /// runtime (the engine runs on a runtime of its own).
+    pub fn stop_all_blocking(&self) {
+        let supervisor = self.supervisor.clone();
+        self.runtime
+            .block_on(async move { supervisor.stop_all().await });
+    }
+
+    /// The engine's runtime, for the plugin's own hooks.
+    pub(crate) fn runtime(&self) -> &Arc<EngineRuntime> {
+        &self.runtime
     }
 }

@@ -1,5 +1,7 @@
-//! The `plugins.sidecar` section of `tauri.conf.json`: serde models with the documented defaults,
-//! and their conversion into engine specs with one clear message per problem.
+//! The `plugins.sidecar` section of `tauri.conf.json`: serde models, and one short conversion
+//! that lays the keys a user set onto [`SidecarSpec::new`], which holds every default. Serde's
+//! own types reject wrong types and out-of-range numbers, naming the key; every other check is
+//! the engine's ([`supervisor::check`](crate::supervisor::check)).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -7,10 +9,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::supervisor::{HealthSpec, RestartPolicy, RestartSpec, SidecarSpec};
-
-/// Stands in for the program of a sidecar whose program keys are wrong (already reported).
-const NO_PROGRAM: &str = "(invalid)";
+use crate::supervisor::{self, RestartPolicy, SidecarSpec};
 
 /// Prefix of every configuration path in messages.
 const ROOT: &str = "plugins.sidecar";
@@ -24,15 +23,13 @@ pub struct Config {
     pub sidecars: BTreeMap<String, SidecarConfig>,
 }
 
-/// `plugins.sidecar.sidecars.<name>`.
-#[derive(Debug, Clone, Deserialize)]
+/// `plugins.sidecar.sidecars.<name>`. Keys left out take the defaults of [`SidecarSpec::new`].
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SidecarConfig {
     /// An entry of `bundle.externalBin` (e.g. `binaries/main`), resolved next to the app's executable.
-    #[serde(default)]
     pub sidecar: Option<String>,
     /// A program on `PATH` or an absolute path (instead of `sidecar`).
-    #[serde(default)]
     pub command: Option<String>,
     /// Arguments.
     #[serde(default)]
@@ -41,35 +38,27 @@ pub struct SidecarConfig {
     #[serde(default)]
     pub env: BTreeMap<String, String>,
     /// Working directory.
-    #[serde(default)]
     pub cwd: Option<PathBuf>,
-    /// Replaces program, args and cwd in debug builds (`tauri dev`).
-    #[serde(default)]
+    /// Replaces program, args and cwd in development builds (`tauri dev`).
     pub dev: Option<DevConfig>,
     /// Environment variable that carries the port.
-    #[serde(default = "defaults::port_env")]
-    pub port_env: String,
+    pub port_env: Option<String>,
     /// Fixed port; 0 picks a free one per start.
-    #[serde(default)]
-    pub port: i64,
+    pub port: Option<u16>,
     /// Environment variable that carries a fresh bearer token per start.
-    #[serde(default)]
     pub token_env: Option<String>,
     /// Health probe.
     #[serde(default)]
     pub health: HealthConfig,
     /// Time a start may take.
-    #[serde(default = "defaults::startup_timeout_ms")]
-    pub startup_timeout_ms: i64,
+    pub startup_timeout_ms: Option<u64>,
     /// Restart policy.
     #[serde(default)]
     pub restart: RestartConfig,
     /// Time between SIGTERM and SIGKILL on stop.
-    #[serde(default = "defaults::shutdown_timeout_ms")]
-    pub shutdown_timeout_ms: i64,
+    pub shutdown_timeout_ms: Option<u64>,
     /// Start with the app.
-    #[serde(default = "defaults::yes")]
-    pub autostart: bool,
+    pub autostart: Option<bool>,
     /// Sidecars that must be ready first.
     #[serde(default)]
     pub depends_on: Vec<String>,
@@ -77,11 +66,10 @@ pub struct SidecarConfig {
     #[serde(default)]
     pub emit_logs: bool,
     /// Output lines kept for `logs`.
-    #[serde(default = "defaults::log_lines")]
-    pub log_lines: i64,
+    pub log_lines: Option<usize>,
 }
 
-/// `dev`: how to run the sidecar from source in debug builds.
+/// `dev`: how to run the sidecar from source in development builds.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DevConfig {
@@ -91,65 +79,41 @@ pub struct DevConfig {
     #[serde(default)]
     pub args: Vec<String>,
     /// Working directory; a relative one is resolved against the app crate's directory.
-    #[serde(default)]
     pub cwd: Option<PathBuf>,
 }
 
 /// `health`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HealthConfig {
     /// Path of the health endpoint.
-    #[serde(default = "defaults::health_path")]
-    pub path: String,
+    pub path: Option<String>,
     /// Expected `status` value.
-    #[serde(default = "defaults::expect")]
-    pub expect: String,
+    pub expect: Option<String>,
     /// Probe interval once ready.
-    #[serde(default = "defaults::interval_ms")]
-    pub interval_ms: i64,
+    pub interval_ms: Option<u64>,
     /// Timeout of one probe.
-    #[serde(default = "defaults::timeout_ms")]
-    pub timeout_ms: i64,
+    pub timeout_ms: Option<u64>,
     /// Failures in a row that make a ready sidecar unhealthy.
-    #[serde(default = "defaults::failure_threshold")]
-    pub failure_threshold: i64,
-}
-
-impl Default for HealthConfig {
-    fn default() -> Self {
-        serde_json::from_str("{}").expect("every health key has a default")
-    }
+    pub failure_threshold: Option<u32>,
 }
 
 /// `restart`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RestartConfig {
     /// `never`, `on-failure` or `always`.
-    #[serde(default = "defaults::policy")]
-    pub policy: PolicyConfig,
+    pub policy: Option<PolicyConfig>,
     /// Restarts allowed within `windowMs`.
-    #[serde(default = "defaults::max_restarts")]
-    pub max_restarts: i64,
+    pub max_restarts: Option<u32>,
     /// Window of the restart budget.
-    #[serde(default = "defaults::window_ms")]
-    pub window_ms: i64,
+    pub window_ms: Option<u64>,
     /// First backoff delay.
-    #[serde(default = "defaults::initial_delay_ms")]
-    pub initial_delay_ms: i64,
+    pub initial_delay_ms: Option<u64>,
     /// Largest backoff delay.
-    #[serde(default = "defaults::max_delay_ms")]
-    pub max_delay_ms: i64,
+    pub max_delay_ms: Option<u64>,
     /// Time ready after which the backoff starts over.
-    #[serde(default = "defaults::reset_after_ms")]
-    pub reset_after_ms: i64,
-}
-
-impl Default for RestartConfig {
-    fn default() -> Self {
-        serde_json::from_str("{}").expect("every restart key has a default")
-    }
+    pub reset_after_ms: Option<u64>,
 }
 
 /// Restart policy names.
@@ -164,86 +128,29 @@ pub enum PolicyConfig {
     Always,
 }
 
-mod defaults {
-    use super::PolicyConfig;
-    pub fn port_env() -> String {
-        "PORT".into()
-    }
-    pub fn yes() -> bool {
-        true
-    }
-    pub fn startup_timeout_ms() -> i64 {
-        30_000
-    }
-    pub fn shutdown_timeout_ms() -> i64 {
-        5_000
-    }
-    pub fn log_lines() -> i64 {
-        200
-    }
-    pub fn health_path() -> String {
-        "/api/health".into()
-    }
-    pub fn expect() -> String {
-        "ok".into()
-    }
-    pub fn interval_ms() -> i64 {
-        5_000
-    }
-    pub fn timeout_ms() -> i64 {
-        2_000
-    }
-    pub fn failure_threshold() -> i64 {
-        3
-    }
-    pub fn policy() -> PolicyConfig {
-        PolicyConfig::OnFailure
-    }
-    pub fn max_restarts() -> i64 {
-        5
-    }
-    pub fn window_ms() -> i64 {
-        60_000
-    }
-    pub fn initial_delay_ms() -> i64 {
-        100
-    }
-    pub fn max_delay_ms() -> i64 {
-        15_000
-    }
-    pub fn reset_after_ms() -> i64 {
-        30_000
+impl From<PolicyConfig> for RestartPolicy {
+    fn from(policy: PolicyConfig) -> Self {
+        match policy {
+            PolicyConfig::Never => RestartPolicy::Never,
+            PolicyConfig::OnFailure => RestartPolicy::OnFailure,
+            PolicyConfig::Always => RestartPolicy::Always,
+        }
     }
 }
 
-/// Where relative paths and bundled sidecars are resolved.
+/// Where bundled sidecars and relative `dev.cwd` values are resolved (read from the running app
+/// by the plugin at setup).
 #[derive(Debug, Clone)]
 pub struct Resolver {
     /// Directory of the app's executable (bundled sidecars live there).
     pub exe_dir: PathBuf,
     /// Directory that relative `dev.cwd` values are resolved against.
     pub dev_base: PathBuf,
-    /// Whether `dev` replaces the program (debug builds).
+    /// Whether `dev` replaces the program (development builds).
     pub use_dev: bool,
 }
 
 impl Resolver {
-    /// The resolver of the running app: beside the executable (one level up from `deps/` in
-    /// test binaries), `dev` in debug builds, relative to the current directory (`tauri dev`
-    /// runs the app in its crate directory).
-    pub fn for_this_app() -> std::io::Result<Self> {
-        let exe = std::env::current_exe()?;
-        let mut exe_dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
-        if exe_dir.ends_with("deps") {
-            exe_dir.pop();
-        }
-        Ok(Self {
-            exe_dir,
-            dev_base: std::env::current_dir()?,
-            use_dev: cfg!(debug_assertions),
-        })
-    }
-
     fn bundled(&self, entry: &str) -> PathBuf {
         let mut file = Path::new(entry)
             .file_name()
@@ -257,8 +164,8 @@ impl Resolver {
     }
 }
 
-/// Parses `plugins.sidecar` (JSON `null` when the section is absent). Unknown keys and wrong
-/// types are reported with their full path.
+/// Parses `plugins.sidecar` (JSON `null` when the section is absent). Unknown keys, wrong types
+/// and out-of-range numbers are reported with their full path.
 pub fn parse(value: serde_json::Value) -> Result<Config, Vec<String>> {
     if value.is_null() {
         return Ok(Config::default());
@@ -274,92 +181,37 @@ pub fn parse(value: serde_json::Value) -> Result<Config, Vec<String>> {
     })
 }
 
-/// Converts every sidecar into an engine spec, collecting one message per problem.
+/// Converts every sidecar into an engine spec and checks them all, with one message per problem.
 pub fn to_specs(config: &Config, resolver: &Resolver) -> Result<Vec<SidecarSpec>, Vec<String>> {
     let mut problems = Vec::new();
-    let specs: Vec<SidecarSpec> = config
-        .sidecars
-        .iter()
-        .map(|(name, c)| to_spec(name, c, resolver, &mut problems))
-        .collect();
-    if let Err(engine) = crate::supervisor::policy::validate::validate(&specs) {
-        problems.extend(engine.iter().map(|p| format!("{ROOT}.{p}")));
-    }
-    let mut unique = Vec::new();
-    for p in problems {
-        if !unique.contains(&p) {
-            unique.push(p);
+    let mut specs = Vec::new();
+    for (name, c) in &config.sidecars {
+        match to_spec(name, c, resolver) {
+            Ok(spec) => specs.push(spec),
+            Err(problem) => problems.push(problem),
         }
     }
-    if unique.is_empty() {
+    if let Err(engine) = supervisor::check(&specs) {
+        problems.extend(engine.iter().map(|p| format!("{ROOT}.{p}")));
+    }
+    if problems.is_empty() {
         Ok(specs)
     } else {
-        Err(unique)
+        Err(problems)
     }
 }
 
-fn to_spec(
-    name: &str,
-    c: &SidecarConfig,
-    resolver: &Resolver,
-    problems: &mut Vec<String>,
-) -> SidecarSpec {
-    let at = |key: &str| format!("{ROOT}.sidecars.{name}.{key}");
-    let mut ms = |key: &str, value: i64| -> Duration {
-        if value < 0 {
-            problems.push(format!("{} must be greater than 0", at(key)));
-        }
-        Duration::from_millis(value.max(0) as u64)
-    };
-    let health = HealthSpec {
-        path: c.health.path.clone(),
-        expect: c.health.expect.clone(),
-        interval: ms("health.intervalMs", c.health.interval_ms),
-        timeout: ms("health.timeoutMs", c.health.timeout_ms),
-        failure_threshold: c.health.failure_threshold.clamp(0, u32::MAX as i64) as u32,
-    };
-    let restart = RestartSpec {
-        policy: match c.restart.policy {
-            PolicyConfig::Never => RestartPolicy::Never,
-            PolicyConfig::OnFailure => RestartPolicy::OnFailure,
-            PolicyConfig::Always => RestartPolicy::Always,
-        },
-        max_restarts: c.restart.max_restarts.clamp(0, u32::MAX as i64) as u32,
-        window: ms("restart.windowMs", c.restart.window_ms),
-        initial_delay: ms("restart.initialDelayMs", c.restart.initial_delay_ms),
-        max_delay: ms("restart.maxDelayMs", c.restart.max_delay_ms),
-        reset_after: ms("restart.resetAfterMs", c.restart.reset_after_ms),
-    };
-    let startup_timeout = ms("startupTimeoutMs", c.startup_timeout_ms);
-    let shutdown_timeout = ms("shutdownTimeoutMs", c.shutdown_timeout_ms);
-    let mut require = |ok: bool, message: String| {
-        if !ok {
-            problems.push(message);
-        }
-    };
-    require(
-        c.restart.max_restarts >= 0,
-        format!("{} must not be negative", at("restart.maxRestarts")),
-    );
-    require(
-        (0..=65535).contains(&c.port),
-        format!(
-            "{} must be between 1 and 65535 (or 0 for a free port)",
-            at("port")
-        ),
-    );
+fn to_spec(name: &str, c: &SidecarConfig, resolver: &Resolver) -> Result<SidecarSpec, String> {
     let (program, args, cwd) = match (&c.sidecar, &c.command) {
         (Some(_), Some(_)) => {
-            problems.push(format!(
+            return Err(format!(
                 "{ROOT}.sidecars.{name} must set only one of `sidecar` and `command`"
-            ));
-            (PathBuf::from(NO_PROGRAM), c.args.clone(), c.cwd.clone())
+            ))
         }
         (None, None) => {
-            problems.push(format!(
+            return Err(format!(
                 "{ROOT}.sidecars.{name} must set `sidecar` or `command`"
-            ));
-            (PathBuf::from(NO_PROGRAM), c.args.clone(), c.cwd.clone())
+            ))
         }
         _ if resolver.use_dev && c.dev.is_some() => {
             let dev = c.dev.as_ref().expect("checked");
@@ -369,20 +221,39 @@ fn to_spec(
         (Some(entry), None) => (resolver.bundled(entry), c.args.clone(), c.cwd.clone()),
         (None, Some(command)) => (PathBuf::from(command), c.args.clone(), c.cwd.clone()),
     };
+    let ms = |value: Option<u64>| value.map(Duration::from_millis);
     let mut spec = SidecarSpec::new(name, program, args);
     spec.env = c.env.clone();
     spec.cwd = cwd;
-    spec.port = (c.port > 0 && c.port <= 65535).then_some(c.port as u16);
-    spec.port_env = c.port_env.clone();
+    spec.port = c.port.filter(|port| *port != 0);
     spec.token_env = c.token_env.clone();
-    spec.health = health;
-    spec.startup_timeout = startup_timeout;
-    spec.restart = restart;
-    spec.shutdown_timeout = shutdown_timeout;
-    spec.log_lines = c.log_lines.clamp(0, 1_000_000) as usize;
     spec.depends_on = c.depends_on.clone();
-    spec.autostart = c.autostart;
-    spec
+    lay(&mut spec.port_env, c.port_env.clone());
+    lay(&mut spec.startup_timeout, ms(c.startup_timeout_ms));
+    lay(&mut spec.shutdown_timeout, ms(c.shutdown_timeout_ms));
+    lay(&mut spec.autostart, c.autostart);
+    lay(&mut spec.log_lines, c.log_lines);
+    let (health, h) = (&mut spec.health, &c.health);
+    lay(&mut health.path, h.path.clone());
+    lay(&mut health.expect, h.expect.clone());
+    lay(&mut health.interval, ms(h.interval_ms));
+    lay(&mut health.timeout, ms(h.timeout_ms));
+    lay(&mut health.failure_threshold, h.failure_threshold);
+    let (restart, r) = (&mut spec.restart, &c.restart);
+    lay(&mut restart.policy, r.policy.map(RestartPolicy::from));
+    lay(&mut restart.max_restarts, r.max_restarts);
+    lay(&mut restart.window, ms(r.window_ms));
+    lay(&mut restart.initial_delay, ms(r.initial_delay_ms));
+    lay(&mut restart.max_delay, ms(r.max_delay_ms));
+    lay(&mut restart.reset_after, ms(r.reset_after_ms));
+    Ok(spec)
+}
+
+/// Sets `target` to `value` when the configuration has one; keeps the default otherwise.
+fn lay<T>(target: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *target = value;
+    }
 }
 
 #[cfg(test)]
@@ -476,11 +347,12 @@ mod tests {
                 vec!["plugins.sidecar.sidecars.api.health.path must start with \"/\""],
             ),
             (
-                json!({"sidecars": {"api": {"command": "x", "startupTimeoutMs": 0, "shutdownTimeoutMs": -5}}}),
-                vec![
-                    "plugins.sidecar.sidecars.api.shutdownTimeoutMs must be greater than 0",
-                    "plugins.sidecar.sidecars.api.startupTimeoutMs must be greater than 0",
-                ],
+                json!({"sidecars": {"api": {"command": "x", "startupTimeoutMs": 0}}}),
+                vec!["plugins.sidecar.sidecars.api.startupTimeoutMs must be greater than 0"],
+            ),
+            (
+                json!({"sidecars": {"api": {"command": "x", "shutdownTimeoutMs": -5}}}),
+                vec!["plugins.sidecar.sidecars.api.shutdownTimeoutMs: invalid value: integer `-5`, expected u64"],
             ),
             (
                 json!({"sidecars": {"api": {"command": "x", "restart": {"initialDelayMs": 500, "maxDelayMs": 100}}}}),
@@ -496,7 +368,7 @@ mod tests {
             ),
             (
                 json!({"sidecars": {"api": {"command": "x", "port": 70000}}}),
-                vec!["plugins.sidecar.sidecars.api.port must be between 1 and 65535 (or 0 for a free port)"],
+                vec!["plugins.sidecar.sidecars.api.port: invalid value: integer `70000`, expected u16"],
             ),
             (
                 json!({"sidecars": {"": {"command": "x"}}}),

@@ -12,6 +12,7 @@
 mod api;
 mod commands;
 pub mod config;
+mod engine_runtime;
 mod error;
 mod lifecycle;
 pub mod models;
@@ -22,6 +23,7 @@ use tauri::{Manager, Runtime};
 
 pub use api::Sidecars;
 pub use error::{Error, Result};
+pub use lifecycle::{LOG_EVENT, STATUS_EVENT};
 pub use supervisor::SidecarSpec;
 
 /// The plugin with the sidecars of `tauri.conf.json`.

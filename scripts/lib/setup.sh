@@ -35,10 +35,16 @@ ensure_tauri_driver() {
   fi
 }
 
-# build_example: the PEX sidecar, then the app (profile e2e: the plugin runs the bundled PEX).
+# How the example app is built for the tests, the demo and the benchmark: the `e2e` profile (a
+# debug build) with Tauri's `custom-protocol` feature, which `tauri build` adds and which makes it
+# a production build to Tauri (`tauri::is_dev()` is false): the plugin runs the bundled PEX.
+EXAMPLE_BUILD=(--manifest-path examples/python-backend/src-tauri/Cargo.toml --profile e2e --locked
+  --features tauri/custom-protocol)
+
+# build_example: the PEX sidecar, then the app.
 build_example() {
   echo "==> building the example's sidecar (PEX)"
   examples/python-backend/scripts/build-sidecar
   echo "==> building the example app"
-  cargo build --manifest-path examples/python-backend/src-tauri/Cargo.toml --profile e2e --locked
+  cargo build "${EXAMPLE_BUILD[@]}"
 }

@@ -13,13 +13,22 @@
 //! ```
 
 mod error;
-pub mod platform;
-pub mod policy;
+mod platform;
+mod policy;
 mod runtime;
 mod spec;
 mod status;
 
 pub use error::SupervisorError;
+pub use platform::ledger::Survivor;
 pub use runtime::{SidecarHandle, Supervisor};
 pub use spec::{HealthSpec, RestartPolicy, RestartSpec, SidecarSpec};
 pub use status::{Backend, LogLine, State, Status, StopOutcome, Stream};
+
+/// Checks `specs` as [`Supervisor::new`] does, without running anything: one message per
+/// problem, each naming the sidecar and the key (`sidecars.api.health.path must start with "/"`).
+pub fn check(specs: &[SidecarSpec]) -> Result<(), Vec<String>> {
+    policy::validate::validate(specs)
+        .map(|_| ())
+        .map_err(|problems| problems.iter().map(ToString::to_string).collect())
+}

@@ -82,10 +82,11 @@ fn a_configured_sidecar_becomes_ready_and_its_url_answers_ok() {
 }
 
 #[test]
-#[cfg_attr(not(debug_assertions), ignore = "`dev` applies to debug builds only")]
-fn a_debug_build_runs_the_dev_command_instead_of_the_bundled_sidecar() {
-    // No `binaries/main` exists next to the test binary: only `dev` can make this ready. The
-    // relative `cwd` resolves against the current directory, which `cargo test` sets to the crate.
+fn a_development_build_runs_the_dev_command_instead_of_the_bundled_sidecar() {
+    // Without Tauri's `custom-protocol` feature (which `tauri build` adds) an app is a development
+    // build, in release mode too. No `binaries/main` exists next to the test binary: only `dev`
+    // can make this ready. The relative `cwd` resolves against the crate's directory, which
+    // `cargo test` passes as CARGO_MANIFEST_DIR.
     let app = app_with(json!({"sidecars": {"main": {
         "sidecar": "binaries/main",
         "dev": {"command": "python3", "args": ["serves_ok.py"], "cwd": "tests/fixtures"}
@@ -170,7 +171,7 @@ fn an_invalid_config_fails_the_app_at_startup_naming_the_key() {
 }
 
 #[test]
-fn the_exit_hook_leaves_no_sidecar_process() {
+fn run_event_exit_alone_stops_every_sidecar_before_the_apps_own_exit_handler() {
     let app = app_with(json!({"sidecars": {"api": {
         "command": "python3", "args": [fixture("spawns_grandchild.py")], "shutdownTimeoutMs": 300
     }}}));
@@ -189,18 +190,24 @@ fn the_exit_hook_leaves_no_sidecar_process() {
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
-    let closer = window.clone();
-    std::thread::spawn(move || closer.close().unwrap());
     let (tx, rx) = mpsc::channel();
-    app.run_return(move |_, event| {
-        if matches!(event, tauri::RunEvent::Exit) {
-            let _ = tx.send(());
+    app.run_return(move |_, event| match event {
+        // Closed once the loop runs, so that the close goes through it.
+        tauri::RunEvent::Ready => {
+            let closer = window.clone();
+            std::thread::spawn(move || closer.close().unwrap());
         }
+        // The plugin's hook has run, Tauri's cleanup (the other exit hook) not yet: what is
+        // seen here is the work of `on_event` alone.
+        tauri::RunEvent::Exit => {
+            let _ = tx.send((alive(pid as i32), handle.status().state));
+        }
+        _ => {}
     });
-    assert!(rx.try_recv().is_ok(), "RunEvent::Exit was delivered");
-    // The exit hook returned after the stop; SIGKILL of the group's leftovers is delivered
-    // asynchronously, so await their end (pidfd) rather than look once.
-    assert!(!alive(pid as i32), "sidecar {pid} outlived the app's exit");
+    let (leader_alive, state) = rx.try_recv().expect("RunEvent::Exit was delivered");
+    assert!(!leader_alive, "sidecar {pid} outlived RunEvent::Exit");
+    assert_eq!(state, tauri_plugin_sidecar::models::State::Stopped);
+    // SIGKILL of the group's leftovers is delivered asynchronously: await their end (pidfd).
     assert!(
         wait_gone(grandchild),
         "grandchild {grandchild} outlived the app's exit"

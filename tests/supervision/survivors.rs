@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command};
 
 use serde_json::json;
-use tauri_plugin_sidecar::supervisor::platform::ledger::{end_survivors, Ledger, ProcessIdentity};
+use tauri_plugin_sidecar::supervisor::{State, Supervisor, Survivor};
 
 use crate::support::*;
 
@@ -38,8 +38,28 @@ fn dead_owner() -> serde_json::Value {
     json!({"pid": pid, "startTime": 1, "exe": "/usr/bin/true"})
 }
 
+/// A running process as a ledger records it: pid, start time and executable, read the way the
+/// plugin reads them.
 fn identity(pid: u32) -> serde_json::Value {
-    serde_json::to_value(ProcessIdentity::of(pid).expect("the process runs")).unwrap()
+    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
+    let mut system = System::new();
+    let pid = Pid::from_u32(pid);
+    system.refresh_processes_specifics(
+        ProcessesToUpdate::Some(&[pid]),
+        true,
+        ProcessRefreshKind::nothing().with_exe(UpdateKind::Always),
+    );
+    let process = system.process(pid).expect("the process runs");
+    json!({"pid": pid.as_u32(), "startTime": process.start_time(), "exe": process.exe()})
+}
+
+/// What a new run does at startup: ends what dead runs left in `dir`, and starts its own ledger.
+fn end_survivors(dir: &Path) -> Vec<Survivor> {
+    let supervisor = Supervisor::new(Vec::new()).unwrap();
+    let ended = supervisor.keep_ledger_in(dir).unwrap();
+    // Its own, empty ledger is not what the tests look at.
+    let _ = std::fs::remove_file(dir.join(format!("sidecars-{}.json", std::process::id())));
+    ended
 }
 
 fn write_ledger(dir: &Path, owner: serde_json::Value, sidecars: serde_json::Value) {
@@ -99,8 +119,7 @@ async fn a_recycled_pid_is_never_touched() {
         json!({"a": other_start, "b": other_exe}),
     );
 
-    let found = end_survivors(&dir);
-    assert!(found.iter().all(|s| !s.ended), "{found:?}");
+    assert_eq!(end_survivors(&dir), []);
     assert!(
         alive(pid as i32),
         "a process whose start time or executable differs was ended"
@@ -113,9 +132,11 @@ async fn the_sidecars_of_a_running_instance_are_left_alone() {
     let dir = scratch("live-owner");
     let sidecar = lonely_process();
     let pid = sidecar.id();
+    // Another instance of the app, still running.
+    let other_instance = lonely_process();
     write_ledger(
         &dir,
-        identity(std::process::id()),
+        identity(other_instance.id()),
         json!({"api": identity(pid)}),
     );
 
@@ -127,46 +148,33 @@ async fn the_sidecars_of_a_running_instance_are_left_alone() {
         "the live owner's ledger stays"
     );
     end(sidecar);
+    end(other_instance);
 }
 
 #[tokio::test]
 async fn a_supervisor_records_running_sidecars_and_forgets_stopped_ones() {
     let dir = scratch("keeping");
-    let ledger = std::sync::Arc::new(Ledger::create(&dir).unwrap());
-    let supervisor =
-        tauri_plugin_sidecar::supervisor::Supervisor::new(vec![spec("kept", "serves_ok.py")])
-            .unwrap();
-    supervisor.keep_ledger(ledger.clone());
-    let handle = supervisor.get("kept").unwrap();
-    let mut events = handle.subscribe();
-    handle.start().await.unwrap();
-    let pid = until_state(&mut events, tauri_plugin_sidecar::supervisor::State::Ready)
-        .await
-        .pid
-        .unwrap();
+    let supervisor = Supervisor::new(vec![spec("kept", "serves_ok.py")]).unwrap();
+    supervisor.keep_ledger_in(&dir).unwrap();
     let recorded = || -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(ledger.path()).unwrap()).unwrap()
+        let file = dir.join(format!("sidecars-{}.json", std::process::id()));
+        serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap()
     };
-    // The ledger is written by a task following the status; await the write, not a delay.
-    let written = wait_until(|| {
-        let kept = &recorded()["sidecars"]["kept"];
-        kept["pid"] == json!(pid) && kept["processGroup"] == json!(pid)
-    })
-    .await;
-    assert!(written, "the running sidecar is recorded: {}", recorded());
+    let handle = supervisor.get("kept").unwrap();
+    // The ledger is written before the status that goes with it is published.
+    let pid = start_ready(handle).await.pid.unwrap();
+    let kept = &recorded()["sidecars"]["kept"];
+    assert_eq!(
+        (&kept["pid"], &kept["processGroup"]),
+        (&json!(pid), &json!(pid)),
+        "the running sidecar is recorded: {}",
+        recorded()
+    );
     supervisor.stop_all().await;
-    let forgotten = wait_until(|| recorded()["sidecars"].as_object().unwrap().is_empty()).await;
-    assert!(forgotten, "a stopped sidecar is forgotten: {}", recorded());
-}
-
-/// Checks `condition` each time the runtime has let the other tasks run, up to PATIENCE.
-async fn wait_until(condition: impl Fn() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while tokio::time::Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        tokio::task::yield_now().await;
-    }
-    false
+    assert_eq!(
+        recorded()["sidecars"],
+        json!({}),
+        "a stopped sidecar is forgotten"
+    );
+    assert_eq!(handle.status().state, State::Stopped);
 }

@@ -1,6 +1,6 @@
 """End-to-end tests of the example app in a real webview (WebKitGTK through tauri-driver), with
 the sidecar packaged as a PEX. Run under a display (`xvfb-run -a`) after building the app with
-`cargo build --profile e2e`; `scripts/e2e` at the repository root does all of it.
+`cargo build --profile e2e --features tauri/custom-protocol`; `scripts/e2e` at the repository root does all of it.
 """
 import os
 import signal

@@ -95,11 +95,6 @@ impl Ledger {
         Ok(ledger)
     }
 
-    /// The file this ledger writes.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Records that sidecar `name` now runs as process `pid` (the leader of its process group).
     pub fn record(&self, name: &str, pid: u32) {
         let Some(process) = ProcessIdentity::of(pid) else {

@@ -2,14 +2,14 @@
 //! dependencies are ready and stopped before them.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
 use super::handle::SidecarHandle;
-use super::ledger_keeping;
 use crate::supervisor::error::SupervisorError;
-use crate::supervisor::platform::ledger::Ledger;
+use crate::supervisor::platform::ledger::{end_survivors, Ledger, Survivor};
 use crate::supervisor::policy::validate::validate;
 use crate::supervisor::spec::SidecarSpec;
 use crate::supervisor::status::StopOutcome;
@@ -74,13 +74,18 @@ impl Supervisor {
         self.order.iter().map(|n| &self.handles[n])
     }
 
-    /// Records every sidecar's process in `ledger` while it runs (see
-    /// [`end_survivors`](crate::supervisor::platform::ledger::end_survivors)). Call it before
-    /// starting anything, on the runtime that supervises.
-    pub fn keep_ledger(&self, ledger: Arc<Ledger>) {
+    /// Keeps a ledger of the running sidecar processes in `dir`, so that a later run can end what
+    /// this one leaves behind if it dies where the OS kills nothing with it. First ends the
+    /// sidecars that earlier, dead runs recorded there (only processes whose pid, start time and
+    /// executable still match) and returns them. Call it before starting anything, on the
+    /// runtime that supervises.
+    pub fn keep_ledger_in(&self, dir: &Path) -> std::io::Result<Vec<Survivor>> {
+        let ended = end_survivors(dir).into_iter().filter(|s| s.ended).collect();
+        let ledger = Arc::new(Ledger::create(dir)?);
         for handle in self.handles() {
-            ledger_keeping::keep(ledger.clone(), handle);
+            handle.keep_ledger(ledger.clone());
         }
+        Ok(ended)
     }
 
     /// Starts every autostart sidecar and everything they depend on, without waiting: each one

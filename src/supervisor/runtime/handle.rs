@@ -9,6 +9,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use super::shared::{Request, Shared};
 use super::task::SidecarTask;
 use crate::supervisor::error::SupervisorError;
+use crate::supervisor::platform::ledger::Ledger;
 use crate::supervisor::spec::SidecarSpec;
 use crate::supervisor::status::{Backend, LogLine, State, Status, StopOutcome};
 
@@ -89,6 +90,11 @@ impl SidecarHandle {
         if self.requests.send(Request::Start(ack)).is_err() {
             self.shared.start_taken_up();
         }
+    }
+
+    /// Records its process in `ledger` from now on.
+    pub(crate) fn keep_ledger(&self, ledger: Arc<Ledger>) {
+        self.shared.keep_ledger(ledger);
     }
 
     /// Starts it in the background unless it runs or a start is on its way.

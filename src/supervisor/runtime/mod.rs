@@ -4,7 +4,6 @@
 mod attempt;
 mod group;
 mod handle;
-mod ledger_keeping;
 mod log_ring;
 mod probing;
 mod shared;

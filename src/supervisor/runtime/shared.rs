@@ -1,12 +1,13 @@
 //! State shared by a sidecar's supervising task (the only writer) and its handles (readers).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use super::log_ring::LogRing;
-use crate::supervisor::status::{Backend, LogLine, Status, StopOutcome};
+use crate::supervisor::platform::ledger::Ledger;
+use crate::supervisor::status::{Backend, LogLine, State, Status, StopOutcome};
 
 /// How many unread status or log events a slow subscriber may fall behind before it lags.
 const EVENT_BUFFER: usize = 1024;
@@ -44,6 +45,8 @@ pub struct Shared {
     pending_starts: AtomicUsize,
     /// The request queues of the sidecars that depend on this one (weak: they hold this one).
     dependents: Mutex<Vec<mpsc::WeakUnboundedSender<Request>>>,
+    /// Where its running process is recorded, if anywhere.
+    ledger: OnceLock<Arc<Ledger>>,
 }
 
 impl Shared {
@@ -58,11 +61,17 @@ impl Shared {
             backend: Mutex::new(None),
             pending_starts: AtomicUsize::new(0),
             dependents: Mutex::new(Vec::new()),
+            ledger: OnceLock::new(),
         }
     }
 
-    /// Replaces the status; subscribers get an event when anything in it changed.
+    /// Replaces the status; subscribers get an event when anything in it changed. The ledger is
+    /// written first, so that whoever sees the status sees the ledger that goes with it.
     pub fn publish(&self, status: Status) {
+        if let Some(ledger) = self.ledger.get() {
+            let before = self.status.borrow().clone();
+            note_in_ledger(ledger, &before, &status);
+        }
         let changed = self.status.send_if_modified(|current| {
             let changed = *current != status;
             if changed {
@@ -120,6 +129,10 @@ impl Shared {
         self.pending_starts.load(Ordering::SeqCst) > 0
     }
 
+    pub fn keep_ledger(&self, ledger: Arc<Ledger>) {
+        let _ = self.ledger.set(ledger);
+    }
+
     pub fn add_dependent(&self, requests: mpsc::WeakUnboundedSender<Request>) {
         self.dependents
             .lock()
@@ -135,5 +148,17 @@ impl Shared {
             .iter()
             .filter_map(mpsc::WeakUnboundedSender::upgrade)
             .collect()
+    }
+}
+
+/// Records a new process, and the same one again once it is ready (a launcher such as `env` or a
+/// pyenv shim may still have been replacing itself with the server by exec at spawn, changing the
+/// executable); forgets it when it ends.
+fn note_in_ledger(ledger: &Ledger, before: &Status, after: &Status) {
+    let became_ready = after.state == State::Ready && before.state != State::Ready;
+    match after.pid {
+        Some(pid) if after.pid != before.pid || became_ready => ledger.record(&after.name, pid),
+        None if before.pid.is_some() => ledger.forget(&after.name),
+        _ => {}
     }
 }

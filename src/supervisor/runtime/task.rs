@@ -289,7 +289,10 @@ impl SidecarTask {
                 self.status.requested_start();
                 Next::Run(Some(ack))
             }
-            End::HandlesGone => Next::Exit,
+            End::HandlesGone => {
+                self.status.stopped();
+                Next::Exit
+            }
             End::DependencyFailed(reason) => {
                 log::error!("sidecar `{}`: {reason}", self.spec.name);
                 self.status.failed(reason);

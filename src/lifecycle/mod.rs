@@ -1,0 +1,88 @@
+//! The plugin's hooks: validate and start at setup (without blocking), forward engine events to
+//! the webviews, and stop every sidecar whichever way the app ends: `RunEvent::Exit`, Tauri's
+//! cleanup before exit (all that `AppHandle::restart` runs on the main thread), and on Unix the
+//! signals that would otherwise end the process without any exit hook.
+
+mod exit;
+mod forward;
+mod resolve;
+#[cfg(unix)]
+mod signals;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use tauri::{AppHandle, Manager, RunEvent, Runtime};
+
+pub use forward::{LOG_EVENT, STATUS_EVENT};
+
+use crate::config::{parse, to_specs};
+use crate::engine_runtime::EngineRuntime;
+use crate::error::Error;
+use crate::supervisor::{SidecarSpec, Supervisor};
+use crate::Sidecars;
+
+pub(crate) fn setup<R: Runtime>(
+    app: &AppHandle<R>,
+    raw_config: serde_json::Value,
+    extra: Vec<SidecarSpec>,
+    extra_log_events: Vec<String>,
+) -> Result<(), Error> {
+    let config = parse(raw_config).map_err(Error::Config)?;
+    let mut specs = to_specs(&config, &resolve::for_this_app()?).map_err(Error::Config)?;
+    specs.extend(extra);
+    let mut emit_logs: BTreeSet<String> = config
+        .sidecars
+        .iter()
+        .filter(|(_, c)| c.emit_logs)
+        .map(|(n, _)| n.clone())
+        .collect();
+    emit_logs.extend(extra_log_events);
+
+    let runtime = Arc::new(EngineRuntime::new()?);
+    let _engine = runtime.handle().enter();
+    let supervisor = Arc::new(Supervisor::new(specs).map_err(Error::from)?);
+    for handle in supervisor.handles() {
+        forward::events_of(app, handle, emit_logs.contains(handle.name()));
+    }
+    keep_ledger(app, &supervisor);
+    supervisor.start_all();
+    let sidecars = Sidecars::new(supervisor, runtime.clone());
+    app.resources_table()
+        .add(exit::StopOnCleanup::new(sidecars.clone()));
+    #[cfg(unix)]
+    signals::stop_on_signals(app.clone(), sidecars.clone());
+    app.manage(sidecars);
+    Ok(())
+}
+
+/// Ends the sidecars that a previous run of the app left running (where the OS gave no
+/// kill-on-parent-death), then keeps this run's ledger in the app's local data directory.
+/// Problems are logged: they never stop the app.
+fn keep_ledger<R: Runtime>(app: &AppHandle<R>, supervisor: &Supervisor) {
+    let dir = match app.path().app_local_data_dir() {
+        Ok(dir) => dir.join("tauri-plugin-sidecar"),
+        Err(e) => {
+            log::warn!("no app data directory for the sidecar ledger: {e}");
+            return;
+        }
+    };
+    match supervisor.keep_ledger_in(&dir) {
+        Ok(survivors) => {
+            for survivor in survivors {
+                log::warn!(
+                    "ended sidecar `{}` (pid {}), left running by a previous run of the app",
+                    survivor.name,
+                    survivor.pid
+                );
+            }
+        }
+        Err(e) => log::warn!("cannot keep the sidecar ledger in {}: {e}", dir.display()),
+    }
+}
+
+pub(crate) fn on_event<R: Runtime>(app: &AppHandle<R>, event: &RunEvent) {
+    if let RunEvent::Exit = event {
+        exit::stop_before_exit(app);
+    }
+}
