@@ -48,3 +48,14 @@ build_example() {
   echo "==> building the example app"
   cargo build "${EXAMPLE_BUILD[@]}"
 }
+
+# build_app_shapes: the test apps of tests/app-shapes, into the example's target directory so that
+# they reuse its compiled dependencies; `traced` adds Tauri's tracing feature.
+build_app_shapes() {
+  echo "==> building the app shapes (tests/app-shapes)"
+  local shapes=(--manifest-path tests/app-shapes/Cargo.toml --profile e2e --locked)
+  export CARGO_TARGET_DIR=examples/python-backend/src-tauri/target
+  cargo build "${shapes[@]}" --features tauri/custom-protocol --bins
+  cargo build "${shapes[@]}" --features tauri/custom-protocol,tracing --bin traced
+  unset CARGO_TARGET_DIR
+}

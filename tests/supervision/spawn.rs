@@ -119,3 +119,30 @@ async fn a_program_that_cannot_run_fails_with_the_reason() {
     );
     assert!(error.contains("No such file"), "{error}");
 }
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_child_inherits_no_descriptor_of_the_app_but_stdio() {
+    // A pipe made without close-on-exec, as libdbus makes one on GTK's main thread: a sidecar
+    // that kept its write end open would keep the app's reader waiting for as long as it runs.
+    let mut fds = [0; 2];
+    // SAFETY: pipe fills the two descriptors it creates.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let write_end = fds[1];
+    let target = std::fs::read_link(format!("/proc/self/fd/{write_end}")).unwrap();
+    let sidecar = SidecarHandle::new(spec("fds", "serves_ok.py"));
+    let port = start_ready(&sidecar).await.port.unwrap();
+    let (_, body) = http_get(port, &format!("/fd/{write_end}"), None);
+    let seen: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_ne!(
+        seen["target"],
+        serde_json::json!(target.display().to_string()),
+        "the sidecar holds the app's pipe"
+    );
+    sidecar.stop().await.unwrap();
+    // SAFETY: closing the descriptors this test made.
+    unsafe {
+        libc::close(fds[0]);
+        libc::close(write_end);
+    }
+}

@@ -5,6 +5,8 @@
 mod group_rest;
 mod keeper_thread;
 pub mod ledger;
+#[cfg(unix)]
+mod only_stdio;
 pub mod output;
 #[cfg(target_os = "linux")]
 mod parent_death;

@@ -71,6 +71,8 @@ impl SidecarProcess {
         command.wrap(KillOnDrop);
         #[cfg(unix)]
         command.wrap(process_wrap::tokio::ProcessGroup::leader());
+        #[cfg(unix)]
+        command.wrap(super::only_stdio::OnlyStdio);
         #[cfg(target_os = "linux")]
         command.wrap(super::parent_death::KillOnParentDeath);
         #[cfg(windows)]

@@ -19,7 +19,15 @@ pub struct Watchdog {
 impl Watchdog {
     /// Starts a watchdog inside process group `pgid`.
     pub fn start(pgid: u32) -> io::Result<Self> {
-        let child = Command::new("/bin/sh")
+        let mut command = Command::new("/bin/sh");
+        // SAFETY: the closure only makes async-signal-safe calls.
+        unsafe {
+            command.pre_exec(|| {
+                super::only_stdio::mark_all_close_on_exec();
+                Ok(())
+            });
+        }
+        let child = command
             .args(["-c", SCRIPT])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())

@@ -1,0 +1,11 @@
+//! `AppHandle::restart()` from an async command on a runtime with a single worker, which the
+//! restart then holds asleep for good: whatever stops the sidecars must not need it.
+
+#[tokio::main(worker_threads = 1)]
+async fn main() {
+    app_shapes::init_logging();
+    tauri::async_runtime::set(tokio::runtime::Handle::current());
+    app_shapes::builder()
+        .run(app_shapes::context())
+        .expect("the app runs");
+}

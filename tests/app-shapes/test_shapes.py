@@ -1,0 +1,249 @@
+"""The plugin in the shapes real Tauri apps have, each a binary of this crate started as a user
+starts it (under a display: `xvfb-run -a`), its sidecar a stdlib Python server that logs
+"shutting down" when SIGTERM ends it gracefully. Each test ends the app one way and checks the
+app's exit status, the sidecar's graceful shutdown, and that no process of it is left.
+
+Build first (scripts/e2e does): the shapes into the example's target directory, profile e2e.
+Everything is awaited on the app's log lines or on process exits (pidfd); nothing sleeps.
+"""
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT / "examples" / "python-backend" / "e2e"))
+
+from harness import PATIENCE_S, log, port_is_free, wait_exit, wait_group_gone  # noqa: E402
+
+BINARIES = ROOT / "examples" / "python-backend" / "src-tauri" / "target" / "e2e"
+FIXTURES = ROOT / "tests" / "fixtures"
+#: After the app is gone, the in-group watchdog ends what a SIGKILL-free exit left; this long.
+SHORTLY_S = 10
+
+STARTED = re.compile(r"sidecar `(\w+)`: started, pid (\d+), port (\d+)")
+GRACEFUL = "sidecar `main`: stopped (exited after SIGTERM"
+
+
+class App:
+    """One running shape. Its log (stderr, shared by an instance it restarts) is read line by
+    line on a thread; `until` awaits a line."""
+
+    def __init__(self, shape, action="", ignore_sighup=False):
+        env = dict(os.environ, SHAPE_ACTION=action, RUST_LOG="info")
+
+        def launcher_ignores_sighup():
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+        self.process = subprocess.Popen(
+            [str(BINARIES / shape)],
+            cwd=FIXTURES,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=launcher_ignores_sighup if ignore_sighup else None,
+        )
+        self.seen = []
+        self._lines = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        with self.process.stderr:
+            for line in self.process.stderr:
+                self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def until(self, pattern):
+        """The first match of `pattern` in a line not read yet; fails quoting the last lines."""
+        regex = re.compile(pattern)
+        while True:
+            try:
+                line = self._lines.get(timeout=PATIENCE_S)
+            except queue.Empty:
+                line = None
+            if line is None:
+                tail = "\n".join(self.seen[-25:])
+                raise AssertionError(f"no line matched {pattern!r}; last lines:\n{tail}")
+            self.seen.append(line)
+            match = regex.search(line)
+            if match:
+                return match
+
+    def log_text(self):
+        """Every line read so far, and what is left once the log has ended."""
+        while True:
+            try:
+                line = self._lines.get(timeout=PATIENCE_S)
+            except queue.Empty:
+                break
+            if line is None:
+                self._lines.put(None)
+                break
+            self.seen.append(line)
+        return "\n".join(self.seen)
+
+    def signal(self, number):
+        log(f"signal {number} to the app (pid {self.process.pid})")
+        os.kill(self.process.pid, number)
+
+    def exit_status(self):
+        try:
+            return self.process.wait(PATIENCE_S)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the app did not exit; last lines:\n" + "\n".join(self.seen[-25:]))
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+class ShapeTest(unittest.TestCase):
+    shape = None
+
+    def start(self, action="", **options):
+        app = App(self.shape, action, **options)
+        self.addCleanup(app.kill)
+        started = app.until(STARTED)
+        self.sidecar = {"pid": int(started[2]), "port": int(started[3])}
+        app.until(r"page: backend ready at")
+        log(f"{self.shape}: ready, sidecar pid {self.sidecar['pid']}")
+        return app
+
+    def assert_stopped_gracefully_and_gone(self, app, sidecar=None):
+        sidecar = sidecar or self.sidecar
+        output = app.log_text()
+        self.assertIn("sidecar::main] shutting down", output, "the sidecar shut down on SIGTERM")
+        self.assertIn(GRACEFUL, output)
+        self.assertTrue(wait_exit(sidecar["pid"], 0), "the sidecar ended before the app")
+        self.assertEqual(wait_group_gone(sidecar["pid"], SHORTLY_S), [], "processes left in its group")
+        self.assertTrue(port_is_free(sidecar["port"]), "its port is free")
+
+    def exits_with(self, app, status):
+        self.assertEqual(app.exit_status(), status)
+        log(f"{self.shape}: exited with status {status}")
+
+
+class TokioMain(ShapeTest):
+    """#[tokio::main] with tauri::async_runtime::set: no block_on anywhere on the exit path."""
+
+    shape = "tokio-main"
+
+    def test_closing_the_window(self):
+        app = self.start("close-window")
+        self.exits_with(app, 0)
+        self.assert_stopped_gracefully_and_gone(app)
+
+    def test_sigterm(self):
+        app = self.start()
+        app.signal(signal.SIGTERM)
+        self.exits_with(app, 128 + signal.SIGTERM)
+        self.assert_stopped_gracefully_and_gone(app)
+
+    def test_sigint(self):
+        app = self.start()
+        app.signal(signal.SIGINT)
+        self.exits_with(app, 128 + signal.SIGINT)
+        self.assert_stopped_gracefully_and_gone(app)
+
+
+class VetoesExit(ShapeTest):
+    """An app that refuses every exit request must still end on a stop signal."""
+
+    shape = "vetoes-exit"
+
+    def test_a_closed_window_is_refused_then_sigterm_ends_the_app(self):
+        app = self.start("close-window")
+        app.until(r"exit requested \(code None\): refused")
+        self.assertIsNone(app.process.poll(), "the app runs on without a window")
+        app.signal(signal.SIGTERM)
+        self.exits_with(app, 128 + signal.SIGTERM)
+        self.assert_stopped_gracefully_and_gone(app)
+
+    def test_sigint(self):
+        app = self.start()
+        app.signal(signal.SIGINT)
+        self.exits_with(app, 128 + signal.SIGINT)
+        self.assert_stopped_gracefully_and_gone(app)
+
+    def test_sighup(self):
+        app = self.start()
+        app.signal(signal.SIGHUP)
+        self.exits_with(app, 128 + signal.SIGHUP)
+        self.assert_stopped_gracefully_and_gone(app)
+
+    def test_a_sighup_the_launcher_ignores_stays_ignored(self):
+        app = self.start(ignore_sighup=True)
+        app.signal(signal.SIGHUP)
+        app.signal(signal.SIGTERM)
+        # Had SIGHUP been watched, it would have ended the app with 129.
+        self.exits_with(app, 128 + signal.SIGTERM)
+        self.assert_stopped_gracefully_and_gone(app)
+
+    def test_a_second_signal_during_a_slow_stop_ends_the_app_at_once(self):
+        # `stubborn` ignores SIGTERM and has a 600 s shutdown timeout: only the second signal
+        # can end the app within the test's patience.
+        app = self.start("start-stubborn")
+        stubborn = app.until(r"sidecar `stubborn`: started, pid (\d+)")
+        app.until(r"page: stubborn ready")
+        app.signal(signal.SIGTERM)
+        app.until(r"signal 15: stopping the sidecars")
+        app.until(r"sidecar `main`: stopped")  # the stop is under way, held up by `stubborn`
+        app.signal(signal.SIGINT)
+        self.exits_with(app, 128 + signal.SIGINT)
+        pid = int(stubborn[1])
+        self.assertEqual(wait_group_gone(pid, SHORTLY_S), [], "the stubborn sidecar's group is ended")
+
+
+class Traced(ShapeTest):
+    """Tauri's tracing feature, a page listening to sidecar://status, app.exit(0) from a command."""
+
+    shape = "traced"
+
+    def test_exit_from_a_command_while_the_page_listens(self):
+        app = self.start("exit-command")
+        self.exits_with(app, 0)
+        self.assert_stopped_gracefully_and_gone(app)
+
+    def test_closing_the_window(self):
+        app = self.start("close-window")
+        self.exits_with(app, 0)
+        self.assert_stopped_gracefully_and_gone(app)
+
+
+class Restarts(ShapeTest):
+    """AppHandle::restart() from an async command, on a runtime with one worker."""
+
+    shape = "restarts"
+
+    def test_the_sidecar_stops_before_the_new_instance_starts_its_own(self):
+        app = self.start("restart")
+        first = dict(self.sidecar)
+        self.exits_with(app, 0)  # the first instance, once it has started the next
+        new_instance = int(app.until(r"shape\] app pid (\d+)")[1])
+        started = app.until(STARTED)
+        output = "\n".join(app.seen)
+        self.assertLess(
+            output.index(GRACEFUL), output.rindex("app pid"), "stopped before the new instance began"
+        )
+        self.assertTrue(wait_exit(first["pid"], 0), "the first sidecar is gone")
+        second = {"pid": int(started[2]), "port": int(started[3])}
+        app.until(r"page: backend ready at")
+        log(f"restarted as pid {new_instance}, sidecar pid {second['pid']}")
+        os.kill(new_instance, signal.SIGTERM)
+        self.assertTrue(wait_exit(new_instance), "the new instance ends on SIGTERM")
+        self.assert_stopped_gracefully_and_gone(app, second)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
