@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use tauri_plugin_sidecar::supervisor::{SidecarHandle, State};
@@ -35,11 +36,25 @@ fn kill_supervisor_of(fixture_file: &str, child_marker: &str) -> (i32, i32) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(supervisor.stdout.take().unwrap()).lines();
+    // Read on a thread of its own, so that a supervisor that falls silent fails the test.
+    let (tx, lines) = mpsc::channel();
+    let stdout = supervisor.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
     let (mut sidecar, mut child, mut ready) = (None, None, false);
     // The child's output line and the ready event arrive in either order: read until both.
-    for line in lines.by_ref() {
-        let line = line.unwrap();
+    while !(ready && child.is_some()) {
+        let Ok(line) = lines.recv_timeout(PATIENCE) else {
+            let _ = supervisor.kill();
+            panic!(
+                "the supervisor did not report a ready sidecar and its child within {PATIENCE:?}"
+            );
+        };
         if line.contains(child_marker) {
             child = Some(number_after(&line, child_marker));
         }
@@ -47,9 +62,6 @@ fn kill_supervisor_of(fixture_file: &str, child_marker: &str) -> (i32, i32) {
             sidecar = Some(number_after(&line, "pid=").max(0));
         }
         ready |= line.contains("demo: ready");
-        if ready && child.is_some() {
-            break;
-        }
     }
     let (sidecar, child) = (sidecar.expect("sidecar pid"), child.expect("child pid"));
     assert!(alive(sidecar) && alive(child));
@@ -105,6 +117,6 @@ fn a_sidecar_outlives_the_runtimes_idle_blocking_threads() {
             seen.push(status.state);
         }
         assert_eq!(seen, [State::Starting, State::Ready], "no restart happened");
-        sidecar.stop().await.unwrap();
+        patiently(sidecar.stop()).await.unwrap();
     });
 }

@@ -14,7 +14,7 @@ async fn a_crash_loop_ends_in_failed_after_the_budget() {
     spec.restart.max_restarts = 2;
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let seen = states(&mut events, 9).await;
     assert_eq!(
         seen,
@@ -37,7 +37,7 @@ async fn failed_starts_count_toward_the_budget() {
     spec.restart.max_restarts = 3;
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let failed = until_state(&mut events, Failed).await;
     assert_eq!(failed.restarts, 3);
     assert!(failed
@@ -62,7 +62,7 @@ async fn restarting_carries_the_reason_and_a_new_process_comes_up() {
     assert_ne!(second.pid, first.pid);
     assert_eq!(second.error, None);
     assert_eq!(http_get(second.port.unwrap(), "/api/health", None).0, 200);
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
 }
 
 #[tokio::test]
@@ -72,9 +72,12 @@ async fn a_stop_during_backoff_cancels_the_pending_restart() {
     spec.restart.max_delay = Duration::from_secs(3600);
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     until_state(&mut events, Restarting).await;
-    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::NotRunning);
+    assert_eq!(
+        patiently(sidecar.stop()).await.unwrap(),
+        StopOutcome::NotRunning
+    );
     assert_eq!(sidecar.status().state, State::Stopped);
     assert_eq!(states(&mut events, 1).await, [State::Stopped]);
 }
@@ -87,15 +90,18 @@ async fn a_requested_stop_never_restarts_even_with_policy_always() {
     let mut events = sidecar.subscribe();
     start_ready(&sidecar).await;
     assert_eq!(states(&mut events, 2).await, [Starting, Ready]);
-    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    assert_eq!(
+        patiently(sidecar.stop()).await.unwrap(),
+        StopOutcome::Graceful
+    );
     assert_eq!(
         states(&mut events, 2).await,
         [State::Stopping, State::Stopped]
     );
     // The next event is the one we cause, not a restart.
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     assert_eq!(states(&mut events, 1).await, [Starting]);
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
 }
 
 #[tokio::test]
@@ -108,7 +114,7 @@ async fn a_clean_exit_under_on_failure_stays_stopped() {
     spec.cwd = Some(fixture(""));
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     assert_eq!(
         states(&mut events, 3).await,
         [Starting, Ready, State::Stopped]
@@ -122,9 +128,9 @@ async fn start_after_failed_begins_with_a_fresh_budget() {
     spec.restart.max_restarts = 1;
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     assert_eq!(until_state(&mut events, Failed).await.restarts, 1);
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     assert_eq!(until_state(&mut events, Restarting).await.restarts, 1);
     assert_eq!(until_state(&mut events, Failed).await.restarts, 1);
 }
@@ -134,12 +140,12 @@ async fn restart_replaces_a_ready_process() {
     let sidecar = SidecarHandle::new(spec("manual", "serves_ok.py"));
     let first = start_ready(&sidecar).await;
     let mut events = sidecar.subscribe();
-    sidecar.restart().await.unwrap();
+    patiently(sidecar.restart()).await.unwrap();
     let second = until_state(&mut events, Ready).await;
     assert_ne!(first.pid, second.pid);
     assert!(gone(first.pid.unwrap()).await);
     assert_eq!(second.restarts, 0);
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
 }
 
 #[tokio::test]
@@ -148,11 +154,11 @@ async fn a_requested_start_of_a_failed_sidecar_goes_straight_to_starting_with_a_
     spec.restart.max_restarts = 1;
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let failed = until_state(&mut events, Failed).await;
     assert_eq!(failed.restarts, 1);
 
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let mut seen = Vec::new();
     while seen.last().map(|(state, _)| *state) != Some(Failed) {
         let status = tokio::time::timeout(PATIENCE, events.recv())
@@ -175,7 +181,7 @@ async fn waiting_for_a_start_that_fails_exactly_as_the_last_one_did_gets_the_fai
     spec.program = "/nonexistent/sidecar".into();
     spec.restart.policy = RestartPolicy::Never;
     let sidecar = SidecarHandle::new(spec);
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let first = sidecar.wait_ready(Some(PATIENCE)).await.unwrap_err();
     // Waiting begins while the start is still on its way, as a page that starts a sidecar and
     // asks for its URL at once does.

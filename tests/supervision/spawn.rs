@@ -35,7 +35,7 @@ async fn the_child_gets_args_env_cwd_and_the_port_in_the_configured_variable() {
         ready.url.as_deref(),
         Some(format!("http://127.0.0.1:{port}").as_str())
     );
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
 }
 
 #[tokio::test]
@@ -54,7 +54,7 @@ async fn the_child_leads_a_process_group_of_its_own() {
         .unwrap();
     assert_eq!(pgid, pid);
     assert_ne!(pgid as i32, unsafe { libc::getpgrp() });
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
 }
 
 #[tokio::test]
@@ -65,7 +65,7 @@ async fn each_start_gets_a_free_port_that_is_served() {
         http_get(port, "/api/health", None),
         (200, r#"{"status": "ok"}"#.into())
     );
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
 }
 
 #[tokio::test]
@@ -77,7 +77,7 @@ async fn a_fixed_port_in_use_is_an_error_naming_it_and_nothing_is_spawned() {
     spec.restart.policy = RestartPolicy::Never;
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let failed = until_state(&mut events, State::Failed).await;
     let error = failed.error.unwrap();
     assert!(
@@ -102,7 +102,7 @@ async fn a_fixed_free_port_is_used() {
     spec.port = Some(port);
     let sidecar = SidecarHandle::new(spec);
     assert_eq!(start_ready(&sidecar).await.port, Some(port));
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
 }
 
 #[tokio::test]
@@ -111,7 +111,7 @@ async fn a_program_that_cannot_run_fails_with_the_reason() {
     spec.restart.policy = RestartPolicy::Never;
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let error = until_state(&mut events, State::Failed).await.error.unwrap();
     assert!(
         error.starts_with("cannot run `no-such-program-for-sidecar-tests`: "),

@@ -11,7 +11,10 @@ async fn a_cooperative_child_stops_gracefully_and_frees_its_port() {
     let sidecar = SidecarHandle::new(spec("graceful", "serves_ok.py"));
     let mut lines = sidecar.subscribe_logs();
     let ready = start_ready(&sidecar).await;
-    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    assert_eq!(
+        patiently(sidecar.stop()).await.unwrap(),
+        StopOutcome::Graceful
+    );
     until_line(&mut lines, |l| l == "shutting down").await;
     assert!(!alive(ready.pid.unwrap() as i32));
     std::net::TcpListener::bind(("127.0.0.1", ready.port.unwrap()))
@@ -26,7 +29,10 @@ async fn a_child_that_ignores_sigterm_is_killed_after_the_timeout() {
     spec.shutdown_timeout = Duration::from_millis(300);
     let sidecar = SidecarHandle::new(spec);
     let pid = start_ready(&sidecar).await.pid.unwrap();
-    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Killed);
+    assert_eq!(
+        patiently(sidecar.stop()).await.unwrap(),
+        StopOutcome::Killed
+    );
     assert!(!alive(pid as i32));
 }
 
@@ -36,7 +42,7 @@ async fn a_grandchild_that_ignores_sigterm_is_killed_after_the_timeout() {
     spec.shutdown_timeout = Duration::from_millis(300);
     let sidecar = SidecarHandle::new(spec);
     let mut lines = sidecar.subscribe_logs();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let grandchild = number_after(
         &until_line(&mut lines, |l| l.starts_with("grandchild pid")).await,
         "pid",
@@ -45,7 +51,10 @@ async fn a_grandchild_that_ignores_sigterm_is_killed_after_the_timeout() {
     sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
     assert!(alive(grandchild));
     // The sidecar itself exits on SIGTERM; the stop still waits for its whole group.
-    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Killed);
+    assert_eq!(
+        patiently(sidecar.stop()).await.unwrap(),
+        StopOutcome::Killed
+    );
     assert!(
         gone(grandchild as u32).await,
         "grandchild {grandchild} survived the stop"
@@ -56,13 +65,16 @@ async fn a_grandchild_that_ignores_sigterm_is_killed_after_the_timeout() {
 async fn a_bootloader_like_parent_and_its_server_child_both_stop() {
     let sidecar = SidecarHandle::new(spec("bootloader", "forwards_sigterm.py"));
     let mut lines = sidecar.subscribe_logs();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let server = number_after(
         &until_line(&mut lines, |l| l.starts_with("server pid")).await,
         "pid",
     );
     let ready = sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
-    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    assert_eq!(
+        patiently(sidecar.stop()).await.unwrap(),
+        StopOutcome::Graceful
+    );
     until_line(&mut lines, |l| l == "shutting down").await;
     assert!(gone(server as u32).await);
     std::net::TcpListener::bind(("127.0.0.1", ready.port)).expect("the port is free again");
@@ -71,10 +83,19 @@ async fn a_bootloader_like_parent_and_its_server_child_both_stop() {
 #[tokio::test]
 async fn stop_is_idempotent_and_valid_before_any_start() {
     let sidecar = SidecarHandle::new(spec("idem", "serves_ok.py"));
-    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::NotRunning);
+    assert_eq!(
+        patiently(sidecar.stop()).await.unwrap(),
+        StopOutcome::NotRunning
+    );
     start_ready(&sidecar).await;
-    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
-    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::NotRunning);
+    assert_eq!(
+        patiently(sidecar.stop()).await.unwrap(),
+        StopOutcome::Graceful
+    );
+    assert_eq!(
+        patiently(sidecar.stop()).await.unwrap(),
+        StopOutcome::NotRunning
+    );
     assert_eq!(sidecar.status().state, State::Stopped);
 }
 
@@ -82,9 +103,9 @@ async fn stop_is_idempotent_and_valid_before_any_start() {
 async fn a_stop_while_starting_ends_the_start() {
     let sidecar = SidecarHandle::new(spec("early", "ready_after_2s.py"));
     let mut events = sidecar.subscribe();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let pid = until_state(&mut events, State::Starting).await.pid.unwrap();
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
     assert!(!alive(pid as i32));
     assert_eq!(
         states(&mut events, 2).await,
@@ -99,7 +120,7 @@ async fn dropping_every_handle_stops_the_sidecar() {
     let sidecar = SidecarHandle::new(spec);
     let mut lines = sidecar.subscribe_logs();
     let mut events = sidecar.subscribe();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let grandchild = number_after(
         &until_line(&mut lines, |l| l.starts_with("grandchild pid")).await,
         "pid",
@@ -122,7 +143,10 @@ async fn a_wrapper_shell_that_dies_at_once_leaves_its_server_time_to_shut_down()
     ));
     let mut lines = sidecar.subscribe_logs();
     start_ready(&sidecar).await;
-    assert_eq!(sidecar.stop().await.unwrap(), StopOutcome::Graceful);
+    assert_eq!(
+        patiently(sidecar.stop()).await.unwrap(),
+        StopOutcome::Graceful
+    );
     until_line(&mut lines, |l| l == "finished shutting down").await;
 }
 
@@ -132,7 +156,7 @@ async fn a_process_that_survives_sigkill_does_not_hang_the_stop() {
     spec.shutdown_timeout = Duration::from_millis(200);
     let sidecar = SidecarHandle::new(spec);
     let mut lines = sidecar.subscribe_logs();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let tracer = number_after(
         &until_line(&mut lines, |l| l.starts_with("tracer pid")).await,
         "pid",
@@ -162,7 +186,7 @@ fn a_runtime_shut_down_without_a_stop_takes_the_whole_group_with_it() {
     let (pid, grandchild) = runtime.block_on(async {
         let sidecar = SidecarHandle::new(spec("abandoned", "spawns_grandchild.py"));
         let mut lines = sidecar.subscribe_logs();
-        sidecar.start().await.unwrap();
+        patiently(sidecar.start()).await.unwrap();
         let grandchild = number_after(
             &until_line(&mut lines, |l| l.starts_with("grandchild pid")).await,
             "pid",

@@ -1,5 +1,6 @@
 //! Helpers for the supervision tests: fixture specs, awaiting events, and watching pids.
 
+use std::future::Future;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -28,6 +29,14 @@ pub fn spec(name: &str, fixture_file: &str) -> SidecarSpec {
     spec.restart.initial_delay = Duration::from_millis(10);
     spec.restart.max_delay = Duration::from_millis(50);
     spec
+}
+
+/// Awaits `future` for at most `PATIENCE`: an operation that never finishes fails the test instead
+/// of hanging it.
+pub async fn patiently<F: Future>(future: F) -> F::Output {
+    tokio::time::timeout(PATIENCE, future)
+        .await
+        .unwrap_or_else(|_| panic!("not finished within {PATIENCE:?}"))
 }
 
 /// Receives status events until one has state `want`; panics with the states seen otherwise.
@@ -102,7 +111,7 @@ pub fn number_after(line: &str, prefix: &str) -> i32 {
 /// Starts `handle` and waits until it is ready.
 pub async fn start_ready(handle: &SidecarHandle) -> Status {
     let mut events = handle.subscribe();
-    handle.start().await.unwrap();
+    patiently(handle.start()).await.unwrap();
     until_state(&mut events, State::Ready).await
 }
 

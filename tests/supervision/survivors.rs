@@ -139,7 +139,7 @@ async fn a_supervisor_records_running_sidecars_and_forgets_stopped_ones() {
     supervisor.keep_ledger(ledger.clone());
     let handle = supervisor.get("kept").unwrap();
     let mut events = handle.subscribe();
-    handle.start().await.unwrap();
+    patiently(handle.start()).await.unwrap();
     let pid = until_state(&mut events, tauri_plugin_sidecar::supervisor::State::Ready)
         .await
         .pid
@@ -154,7 +154,7 @@ async fn a_supervisor_records_running_sidecars_and_forgets_stopped_ones() {
     })
     .await;
     assert!(written, "the running sidecar is recorded: {}", recorded());
-    supervisor.stop_all().await;
+    patiently(supervisor.stop_all()).await;
     let forgotten = wait_until(|| recorded()["sidecars"].as_object().unwrap().is_empty()).await;
     assert!(forgotten, "a stopped sidecar is forgotten: {}", recorded());
 }
