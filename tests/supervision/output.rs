@@ -81,6 +81,7 @@ async fn an_endless_line_is_cut_and_the_child_is_not_blocked() {
     patiently(sidecar.stop()).await.unwrap();
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_child_that_closes_its_output_is_still_supervised() {
     let sidecar = misbehaving("closes_output");

@@ -108,6 +108,7 @@ async fn wait_ready_errors_at_once_when_stopped_and_waits_through_a_requested_st
     );
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn a_child_that_daemonises_fails_its_start_with_a_hint() {
     let mut spec = spec("daemon", "misbehaving_output.py");

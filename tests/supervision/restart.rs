@@ -135,6 +135,7 @@ async fn start_after_failed_begins_with_a_fresh_budget() {
     assert_eq!(until_state(&mut events, Failed).await.restarts, 1);
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn restart_replaces_a_ready_process() {
     let sidecar = SidecarHandle::new(spec("manual", "serves_ok.py"));

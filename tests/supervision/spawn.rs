@@ -38,6 +38,7 @@ async fn the_child_gets_args_env_cwd_and_the_port_in_the_configured_variable() {
     patiently(sidecar.stop()).await.unwrap();
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn the_child_leads_a_process_group_of_its_own() {
     let sidecar = SidecarHandle::new(spec("group", "serves_ok.py"));

@@ -1,11 +1,13 @@
 //! 6: stop = SIGTERM to the group, the shutdown timeout, then SIGKILL; nothing of the group is left.
 
+#[cfg(target_os = "linux")]
 use std::time::Duration;
 
 use tauri_plugin_sidecar::supervisor::{SidecarHandle, State, StopOutcome};
 
 use crate::support::*;
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_cooperative_child_stops_gracefully_and_frees_its_port() {
     let sidecar = SidecarHandle::new(spec("graceful", "serves_ok.py"));
@@ -23,6 +25,7 @@ async fn a_cooperative_child_stops_gracefully_and_frees_its_port() {
     assert_eq!(sidecar.status().pid, None);
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_child_that_ignores_sigterm_is_killed_after_the_timeout() {
     let mut spec = spec("stubborn", "ignores_sigterm.py");
@@ -36,6 +39,7 @@ async fn a_child_that_ignores_sigterm_is_killed_after_the_timeout() {
     assert!(!alive(pid as i32));
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_grandchild_that_ignores_sigterm_is_killed_after_the_timeout() {
     let mut spec = spec("tree", "spawns_grandchild.py");
@@ -61,6 +65,7 @@ async fn a_grandchild_that_ignores_sigterm_is_killed_after_the_timeout() {
     );
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_bootloader_like_parent_and_its_server_child_both_stop() {
     let sidecar = SidecarHandle::new(spec("bootloader", "forwards_sigterm.py"));
@@ -99,6 +104,7 @@ async fn stop_is_idempotent_and_valid_before_any_start() {
     assert_eq!(sidecar.status().state, State::Stopped);
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_stop_while_starting_ends_the_start() {
     let sidecar = SidecarHandle::new(spec("early", "ready_after_2s.py"));
@@ -113,6 +119,7 @@ async fn a_stop_while_starting_ends_the_start() {
     );
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn dropping_every_handle_stops_the_sidecar() {
     let mut spec = spec("dropped", "spawns_grandchild.py");
@@ -131,6 +138,7 @@ async fn dropping_every_handle_stops_the_sidecar() {
     assert!(gone(grandchild as u32).await);
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_wrapper_shell_that_dies_at_once_leaves_its_server_time_to_shut_down() {
     // `sh -c "python3 app.py; exit $?"`: the shell (the group's leader) dies of SIGTERM at once;
@@ -150,6 +158,7 @@ async fn a_wrapper_shell_that_dies_at_once_leaves_its_server_time_to_shut_down()
     until_line(&mut lines, |l| l == "finished shutting down").await;
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_process_that_survives_sigkill_does_not_hang_the_stop() {
     let mut spec = spec("stuck", "cannot_finish_dying.py");
@@ -177,6 +186,7 @@ async fn a_process_that_survives_sigkill_does_not_hang_the_stop() {
     assert!(gone(pid.unwrap()).await, "released, the process ends");
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn a_runtime_shut_down_without_a_stop_takes_the_whole_group_with_it() {
     let runtime = tokio::runtime::Builder::new_multi_thread()

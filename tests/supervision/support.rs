@@ -11,7 +11,9 @@ use tokio::sync::broadcast;
 
 #[path = "../common/pids.rs"]
 mod pids;
-pub use pids::{alive, wait_gone, PATIENCE};
+pub use pids::PATIENCE;
+#[cfg(target_os = "linux")]
+pub use pids::{alive, wait_gone};
 
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -142,6 +144,7 @@ pub fn http_get(port: u16, path: &str, token: Option<&str>) -> (u16, String) {
 }
 
 /// Waits until `pid` has exited, without blocking the async runtime. True if it did within `PATIENCE`.
+#[cfg(target_os = "linux")]
 pub async fn gone(pid: u32) -> bool {
     tokio::task::spawn_blocking(move || wait_gone(pid as i32))
         .await
