@@ -4,6 +4,7 @@ use std::future::Future;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tauri_plugin_sidecar::supervisor::{LogLine, SidecarHandle, SidecarSpec, State, Status};
@@ -39,6 +40,38 @@ pub async fn patiently<F: Future>(future: F) -> F::Output {
     tokio::time::timeout(PATIENCE, future)
         .await
         .unwrap_or_else(|_| panic!("not finished within {PATIENCE:?}"))
+}
+
+/// The starts that a fixture records itself (`STARTS_FILE`: a line per process that imported
+/// `_server`), so that "nothing ran" rests on the fixture's word, not on the engine's report.
+pub struct Starts(PathBuf);
+
+impl Starts {
+    /// A fresh, empty record, handed to `spec`'s fixture through its environment.
+    pub fn recorded_by(spec: &mut SidecarSpec) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let file = std::env::temp_dir().join(format!(
+            "sidecar-starts-{}-{}-{}",
+            spec.name,
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_file(&file);
+        spec.env
+            .insert("STARTS_FILE".into(), file.display().to_string());
+        Self(file)
+    }
+
+    /// How many processes of the fixture have started so far.
+    pub fn count(&self) -> usize {
+        std::fs::read_to_string(&self.0).map_or(0, |record| record.lines().count())
+    }
+}
+
+impl Drop for Starts {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// Receives status events until one has state `want`; panics with the states seen otherwise.
