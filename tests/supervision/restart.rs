@@ -2,11 +2,13 @@
 
 use std::time::Duration;
 
-use tauri_plugin_sidecar::supervisor::{RestartPolicy, SidecarHandle, State, StopOutcome};
+use tauri_plugin_sidecar::supervisor::{
+    RestartPolicy, SidecarHandle, SidecarSpec, State, StopOutcome,
+};
 
 use crate::support::*;
 
-use State::{Failed, Ready, Restarting, Starting};
+use State::{Failed, Ready, Restarting, Starting, Stopped};
 
 #[tokio::test]
 async fn a_crash_loop_ends_in_failed_after_the_budget() {
@@ -67,19 +69,41 @@ async fn restarting_carries_the_reason_and_a_new_process_comes_up() {
 
 #[tokio::test]
 async fn a_stop_during_backoff_cancels_the_pending_restart() {
-    let mut spec = spec("backoff", "exits_before_ready.py");
-    spec.restart.initial_delay = Duration::from_secs(3600);
-    spec.restart.max_delay = Duration::from_secs(3600);
+    let backoff = Duration::from_millis(150);
+    let mut spec = spec_with_backoff("backoff", backoff);
+    let starts = Starts::recorded_by(&mut spec);
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     until_state(&mut events, Restarting).await;
     assert_eq!(
         patiently(sidecar.stop()).await.unwrap(),
-        StopOutcome::NotRunning
+        StopOutcome::NotRunning,
+        "the stop came during the backoff, with nothing running"
     );
-    assert_eq!(sidecar.status().state, State::Stopped);
-    assert_eq!(states(&mut events, 1).await, [State::Stopped]);
+    assert_eq!(states(&mut events, 1).await, [Stopped]);
+
+    // No event says that a restart did not happen, but one says that its time has passed: a
+    // second sidecar, whose backoff is four times as long and begins only now, restarting.
+    let mut witness = spec_with_backoff("backoff-witness", backoff * 4);
+    witness.restart.max_restarts = 1;
+    let witness = SidecarHandle::new(witness);
+    let mut witness_events = witness.subscribe();
+    patiently(witness.start()).await.unwrap();
+    until_state(&mut witness_events, Restarting).await;
+    until_state(&mut witness_events, Starting).await;
+
+    assert_eq!(starts.count(), 1, "the cancelled restart ran");
+    assert!(events.try_recv().is_err(), "no status after `stopped`");
+    assert_eq!(sidecar.status().state, Stopped);
+}
+
+/// `exits_before_ready.py` restarted after `backoff`.
+fn spec_with_backoff(name: &str, backoff: Duration) -> SidecarSpec {
+    let mut spec = spec(name, "exits_before_ready.py");
+    spec.restart.initial_delay = backoff;
+    spec.restart.max_delay = backoff;
+    spec
 }
 
 #[tokio::test]
