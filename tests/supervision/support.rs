@@ -82,19 +82,53 @@ pub async fn until_state(events: &mut broadcast::Receiver<Status>, want: State) 
 /// Receives status events until one has a state among `wanted`; panics with the states seen
 /// otherwise.
 pub async fn until_state_in(events: &mut broadcast::Receiver<Status>, wanted: &[State]) -> Status {
+    receive_until(events, wanted, |_| {}).await.0
+}
+
+/// Receives status events up to the first one in state `last`, handing each to `on_each`, and
+/// returns their states; panics with the states seen if `last` does not come.
+pub async fn states_until(
+    events: &mut broadcast::Receiver<Status>,
+    last: State,
+    on_each: impl FnMut(&Status),
+) -> Vec<State> {
+    receive_until(events, &[last], on_each).await.1
+}
+
+/// Receives status events, handing each to `on_each`, until one has a state among `wanted`;
+/// returns it and the states seen. Panics with the states seen if none comes within `PATIENCE`.
+async fn receive_until(
+    events: &mut broadcast::Receiver<Status>,
+    wanted: &[State],
+    mut on_each: impl FnMut(&Status),
+) -> (Status, Vec<State>) {
     let mut seen = Vec::new();
     let found = tokio::time::timeout(PATIENCE, async {
         loop {
             let status = events.recv().await.expect("status events keep coming");
             seen.push(status.state);
+            on_each(&status);
             if wanted.contains(&status.state) {
                 return status;
             }
         }
     })
     .await;
-    found
-        .unwrap_or_else(|_| panic!("none of {wanted:?} within {PATIENCE:?}; states seen: {seen:?}"))
+    match found {
+        Ok(status) => (status, seen),
+        Err(_) => panic!("none of {wanted:?} within {PATIENCE:?}; states seen: {seen:?}"),
+    }
+}
+
+/// Crashes the sidecar (`GET /crash`) if `status` says it is ready.
+pub fn crash_when_ready(status: &Status) {
+    if status.state == State::Ready {
+        let _ = http_get(
+            status.port.expect("a ready sidecar has a port"),
+            "/crash",
+            None,
+        );
+    }
 }
 
 /// Receives status events until `count` events were seen or none came for a while; returns their states.
