@@ -1,11 +1,32 @@
 //! 6: stop = SIGTERM to the group, the shutdown timeout, then SIGKILL; nothing of the group is left.
 
 #[cfg(target_os = "linux")]
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+#[cfg(target_os = "linux")]
+use tauri_plugin_sidecar::supervisor::SidecarSpec;
 use tauri_plugin_sidecar::supervisor::{SidecarHandle, State, StopOutcome};
 
 use crate::support::*;
+
+/// Stops `sidecar` and returns how, and how long the stop took.
+#[cfg(target_os = "linux")]
+async fn timed_stop(sidecar: &SidecarHandle) -> (StopOutcome, Duration) {
+    let began = Instant::now();
+    let outcome = patiently(sidecar.stop()).await.unwrap();
+    (outcome, began.elapsed())
+}
+
+/// Checks that a stop that killed took the configured `shutdown_timeout`: not less (the kill
+/// waited it out), and well below the default (the configured one, not the default, was used).
+#[cfg(target_os = "linux")]
+fn assert_killed_after(took: Duration, shutdown_timeout: Duration) {
+    let default = SidecarSpec::new("default", "python3", vec![]).shutdown_timeout;
+    assert!(
+        took >= shutdown_timeout && took < default,
+        "the stop took {took:?}; shutdown timeout {shutdown_timeout:?}, default {default:?}"
+    );
+}
 
 #[cfg(target_os = "linux")]
 #[tokio::test]
@@ -28,22 +49,23 @@ async fn a_cooperative_child_stops_gracefully_and_frees_its_port() {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_child_that_ignores_sigterm_is_killed_after_the_timeout() {
+    let shutdown_timeout = Duration::from_millis(300);
     let mut spec = spec("stubborn", "ignores_sigterm.py");
-    spec.shutdown_timeout = Duration::from_millis(300);
+    spec.shutdown_timeout = shutdown_timeout;
     let sidecar = SidecarHandle::new(spec);
     let pid = start_ready(&sidecar).await.pid.unwrap();
-    assert_eq!(
-        patiently(sidecar.stop()).await.unwrap(),
-        StopOutcome::Killed
-    );
+    let (outcome, took) = timed_stop(&sidecar).await;
+    assert_eq!(outcome, StopOutcome::Killed);
+    assert_killed_after(took, shutdown_timeout);
     assert!(!alive(pid as i32));
 }
 
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_grandchild_that_ignores_sigterm_is_killed_after_the_timeout() {
+    let shutdown_timeout = Duration::from_millis(300);
     let mut spec = spec("tree", "spawns_grandchild.py");
-    spec.shutdown_timeout = Duration::from_millis(300);
+    spec.shutdown_timeout = shutdown_timeout;
     let sidecar = SidecarHandle::new(spec);
     let mut lines = sidecar.subscribe_logs();
     patiently(sidecar.start()).await.unwrap();
@@ -55,10 +77,9 @@ async fn a_grandchild_that_ignores_sigterm_is_killed_after_the_timeout() {
     sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
     assert!(alive(grandchild));
     // The sidecar itself exits on SIGTERM; the stop still waits for its whole group.
-    assert_eq!(
-        patiently(sidecar.stop()).await.unwrap(),
-        StopOutcome::Killed
-    );
+    let (outcome, took) = timed_stop(&sidecar).await;
+    assert_eq!(outcome, StopOutcome::Killed);
+    assert_killed_after(took, shutdown_timeout);
     assert!(
         gone(grandchild as u32).await,
         "grandchild {grandchild} survived the stop"
@@ -144,7 +165,7 @@ async fn a_wrapper_shell_that_dies_at_once_leaves_its_server_time_to_shut_down()
     // `sh -c "python3 app.py; exit $?"`: the shell (the group's leader) dies of SIGTERM at once;
     // its Python child needs 300 ms. The stop waits for the whole group, as systemd does.
     let command = format!("python3 {}; exit $?", fixture("slow_shutdown.py").display());
-    let sidecar = SidecarHandle::new(tauri_plugin_sidecar::supervisor::SidecarSpec::new(
+    let sidecar = SidecarHandle::new(SidecarSpec::new(
         "wrapped",
         "sh",
         vec!["-c".into(), command],
@@ -161,8 +182,9 @@ async fn a_wrapper_shell_that_dies_at_once_leaves_its_server_time_to_shut_down()
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_process_that_survives_sigkill_does_not_hang_the_stop() {
+    let shutdown_timeout = Duration::from_millis(200);
     let mut spec = spec("stuck", "cannot_finish_dying.py");
-    spec.shutdown_timeout = Duration::from_millis(200);
+    spec.shutdown_timeout = shutdown_timeout;
     let sidecar = SidecarHandle::new(spec);
     let mut lines = sidecar.subscribe_logs();
     patiently(sidecar.start()).await.unwrap();
@@ -174,7 +196,9 @@ async fn a_process_that_survives_sigkill_does_not_hang_the_stop() {
         .wait_ready(Some(PATIENCE))
         .await
         .map(|_| sidecar.status().pid.unwrap());
+    let began = Instant::now();
     let stopped = tokio::time::timeout(PATIENCE, sidecar.stop()).await;
+    let took = began.elapsed();
     // Release the process before asserting, so that a failure leaves nothing behind.
     let _ = nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(tracer),
@@ -182,6 +206,10 @@ async fn a_process_that_survives_sigkill_does_not_hang_the_stop() {
     );
     let stopped = stopped.expect("stop() returns although the process is still there");
     assert_eq!(stopped.unwrap(), StopOutcome::Unkillable);
+    assert!(
+        took >= shutdown_timeout,
+        "gave up after {took:?}, before the shutdown timeout of {shutdown_timeout:?}"
+    );
     assert_eq!(sidecar.status().state, State::Stopped);
     assert!(gone(pid.unwrap()).await, "released, the process ends");
 }
