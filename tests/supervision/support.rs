@@ -42,6 +42,20 @@ pub async fn patiently<F: Future>(future: F) -> F::Output {
         .unwrap_or_else(|_| panic!("not finished within {PATIENCE:?}"))
 }
 
+/// Looks at `condition` every `every` until it holds, up to `PATIENCE`; true if it did. Only for
+/// a change that no event announces (each caller says why it cannot await one).
+#[cfg(target_os = "linux")]
+pub async fn eventually(every: Duration, condition: impl Fn() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !condition() {
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(every).await;
+    }
+    true
+}
+
 /// The starts that a fixture records itself (`STARTS_FILE`: a line per process that imported
 /// `_server`), so that "nothing ran" rests on the fixture's word, not on the engine's report.
 pub struct Starts(PathBuf);

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::process::{Child, Command};
+use std::time::Duration;
 
 use serde_json::json;
 use tauri_plugin_sidecar::supervisor::platform::ledger::{end_survivors, Ledger, ProcessIdentity};
@@ -147,26 +148,18 @@ async fn a_supervisor_records_running_sidecars_and_forgets_stopped_ones() {
     let recorded = || -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(ledger.path()).unwrap()).unwrap()
     };
-    // The ledger is written by a task following the status; await the write, not a delay.
-    let written = wait_until(|| {
+    // The ledger is written by a task that follows the status and announces nothing: after the
+    // status event, the file itself is all there is to look at.
+    let written = eventually(Duration::from_millis(5), || {
         let kept = &recorded()["sidecars"]["kept"];
         kept["pid"] == json!(pid) && kept["processGroup"] == json!(pid)
     })
     .await;
     assert!(written, "the running sidecar is recorded: {}", recorded());
     patiently(supervisor.stop_all()).await;
-    let forgotten = wait_until(|| recorded()["sidecars"].as_object().unwrap().is_empty()).await;
+    let forgotten = eventually(Duration::from_millis(5), || {
+        recorded()["sidecars"].as_object().unwrap().is_empty()
+    })
+    .await;
     assert!(forgotten, "a stopped sidecar is forgotten: {}", recorded());
-}
-
-/// Checks `condition` each time the runtime has let the other tasks run, up to PATIENCE.
-async fn wait_until(condition: impl Fn() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while tokio::time::Instant::now() < deadline {
-        if condition() {
-            return true;
-        }
-        tokio::task::yield_now().await;
-    }
-    false
 }
