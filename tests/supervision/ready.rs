@@ -58,20 +58,39 @@ async fn exiting_before_ready_is_reported_at_once_with_status_and_stderr() {
 }
 
 #[tokio::test]
-async fn a_health_endpoint_that_never_says_ok_fails_the_start_at_the_timeout() {
-    let mut spec = spec("starting", "answers_starting_forever.py");
-    spec.restart.policy = RestartPolicy::Never;
-    spec.startup_timeout = Duration::from_millis(1500);
-    let sidecar = SidecarHandle::new(spec);
+async fn a_health_endpoint_that_never_says_ok_fails_the_start_at_the_timeout_and_ends_it() {
+    let sidecar = not_restarted("starting", "answers_starting_forever.py", 1500);
+    let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
-    let SupervisorError::Failed { reason, .. } = sidecar.wait_ready(None).await.unwrap_err() else {
-        panic!()
-    };
+    let spawned = until_state(&mut events, State::Starting).await.pid;
+    assert!(spawned.is_some(), "a process was started");
+    let reason = failure_of(&sidecar).await;
     assert!(
         reason.starts_with(r#"was not ready within 1500 ms (last probe: health endpoint answered status "starting" (expected "ok"))"#),
         "{reason}"
     );
     assert_eq!(sidecar.status().pid, None);
+    #[cfg(target_os = "linux")]
+    assert!(
+        gone(spawned.unwrap()).await,
+        "the process that timed out was ended"
+    );
+}
+
+/// A sidecar of `fixture` that is never restarted and has `startup_ms` to become ready.
+fn not_restarted(name: &str, fixture: &str, startup_ms: u64) -> SidecarHandle {
+    let mut spec = spec(name, fixture);
+    spec.restart.policy = RestartPolicy::Never;
+    spec.startup_timeout = Duration::from_millis(startup_ms);
+    SidecarHandle::new(spec)
+}
+
+/// Why `sidecar`'s start failed, as `wait_ready` reports it.
+async fn failure_of(sidecar: &SidecarHandle) -> String {
+    match sidecar.wait_ready(Some(PATIENCE)).await {
+        Err(SupervisorError::Failed { reason, .. }) => reason,
+        other => panic!("expected a failed start, got {other:?}"),
+    }
 }
 
 #[tokio::test]
