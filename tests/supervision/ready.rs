@@ -94,6 +94,31 @@ async fn failure_of(sidecar: &SidecarHandle) -> String {
 }
 
 #[tokio::test]
+async fn a_configured_expected_status_is_the_one_that_means_ready() {
+    let mut spec = spec("healthy", "answers_healthy.py");
+    spec.health.expect = "healthy".into();
+    let sidecar = SidecarHandle::new(spec);
+    patiently(sidecar.start()).await.unwrap();
+    let backend = sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
+    assert_eq!(
+        http_get(backend.port, "/api/health", None),
+        (200, r#"{"status": "healthy"}"#.into())
+    );
+    patiently(sidecar.stop()).await.unwrap();
+}
+
+#[tokio::test]
+async fn by_default_only_status_ok_means_ready() {
+    let sidecar = not_restarted("not-healthy", "answers_healthy.py", 1000);
+    patiently(sidecar.start()).await.unwrap();
+    let reason = failure_of(&sidecar).await;
+    assert!(
+        reason.starts_with(r#"was not ready within 1000 ms (last probe: health endpoint answered status "healthy" (expected "ok"))"#),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
 async fn wait_ready_times_out_while_still_starting() {
     let sidecar = SidecarHandle::new(spec("waits", "answers_starting_forever.py"));
     patiently(sidecar.start()).await.unwrap();
