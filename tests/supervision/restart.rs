@@ -154,6 +154,44 @@ async fn start_after_failed_begins_with_a_fresh_budget() {
     assert_eq!(until_state(&mut events, Failed).await.restarts, 1);
 }
 
+#[tokio::test]
+async fn staying_ready_longer_than_reset_after_brings_back_the_first_delay() {
+    let logged = capture_logs("steadied");
+    let reset_after = Duration::from_millis(500);
+    let mut spec = spec("steadied", "serves_ok.py");
+    spec.restart.initial_delay = Duration::from_millis(20);
+    spec.restart.max_delay = Duration::from_secs(10);
+    spec.restart.reset_after = reset_after;
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    patiently(sidecar.start()).await.unwrap();
+    // Two crashes as soon as it is ready: the delay doubles.
+    for _ in 0..2 {
+        crash_when_ready(&until_state(&mut events, Ready).await);
+        until_state(&mut events, Restarting).await;
+    }
+    // Then ready for longer than `reset_after`: only time passing can show this behaviour.
+    let ready = until_state(&mut events, Ready).await;
+    tokio::time::sleep(reset_after * 2).await;
+    crash_when_ready(&ready);
+    let third = until_state(&mut events, Restarting).await;
+    assert_eq!(third.restarts, 3, "the restart count goes on");
+
+    let delays: Vec<i32> = logged
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.contains("sidecar `steadied`: ") && r.contains("restarting in"))
+        .map(|r| number_after(r, "restarting in"))
+        .collect();
+    // 20, 40, then 20 ms again, each moved up to 20 % by jitter (and cut to whole ms).
+    assert!(
+        matches!(delays.as_slice(), [15..=24, 31..=48, 15..=24]),
+        "announced delays: {delays:?}"
+    );
+    patiently(sidecar.stop()).await.unwrap();
+}
+
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn restart_replaces_a_ready_process() {

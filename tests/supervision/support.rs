@@ -233,12 +233,14 @@ pub async fn gone(pid: u32) -> bool {
 }
 
 /// Every `log` record written in this test binary from now on, except the output lines of sidecars
-/// other than `output_of` (the flood fixtures would fill memory). Installs the logger once.
-pub fn capture_logs(output_of: &'static str) -> &'static std::sync::Mutex<Vec<String>> {
+/// not named in a call (the flood fixtures would fill memory). Installs the logger once; each call
+/// adds `output_of` to the sidecars whose output lines are kept.
+pub fn capture_logs(output_of: &str) -> &'static std::sync::Mutex<Vec<String>> {
+    use std::collections::HashSet;
     use std::sync::{Mutex, OnceLock};
 
     struct Capture {
-        output_of: &'static str,
+        output_of: Mutex<HashSet<String>>,
         records: Mutex<Vec<String>>,
     }
     impl log::Log for Capture {
@@ -247,8 +249,10 @@ pub fn capture_logs(output_of: &'static str) -> &'static std::sync::Mutex<Vec<St
         }
         fn log(&self, record: &log::Record) {
             let target = record.target();
-            if target.starts_with("sidecar::") && target != format!("sidecar::{}", self.output_of) {
-                return;
+            if let Some(sidecar) = target.strip_prefix("sidecar::") {
+                if !self.output_of.lock().unwrap().contains(sidecar) {
+                    return;
+                }
             }
             let line = format!("{target}: {}", record.args());
             self.records.lock().unwrap().push(line);
@@ -259,12 +263,17 @@ pub fn capture_logs(output_of: &'static str) -> &'static std::sync::Mutex<Vec<St
     static CAPTURE: OnceLock<&'static Capture> = OnceLock::new();
     let capture = CAPTURE.get_or_init(|| {
         let capture: &'static Capture = Box::leak(Box::new(Capture {
-            output_of,
+            output_of: Mutex::new(HashSet::new()),
             records: Mutex::new(Vec::new()),
         }));
         log::set_logger(capture).expect("no other logger in this test binary");
         log::set_max_level(log::LevelFilter::Trace);
         capture
     });
+    capture
+        .output_of
+        .lock()
+        .unwrap()
+        .insert(output_of.to_owned());
     &capture.records
 }
