@@ -69,6 +69,38 @@ async fn restarting_carries_the_reason_and_a_new_process_comes_up() {
 }
 
 #[tokio::test]
+async fn a_restart_after_a_crash_serves_on_a_newly_chosen_free_port() {
+    let mut spec = spec("new-port", "serves_ok.py");
+    // Time to take the old port between the crash and the next start.
+    spec.restart.initial_delay = Duration::from_millis(300);
+    spec.restart.max_delay = Duration::from_millis(300);
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    let first = start_ready(&sidecar).await;
+    let old_port = first.port.unwrap();
+    let _ = http_get(old_port, "/crash", None);
+    until_state(&mut events, Restarting).await;
+    // Held, the old port cannot be handed out again: only a port chosen anew can serve.
+    let held = std::net::TcpListener::bind(("127.0.0.1", old_port))
+        .expect("the crashed process no longer holds its port");
+    let second = until_state(&mut events, Ready).await;
+    let new_port = second.port.unwrap();
+    assert_ne!(new_port, old_port);
+    assert_eq!(
+        second.url.as_deref(),
+        Some(format!("http://127.0.0.1:{new_port}").as_str())
+    );
+    assert_eq!(http_get(new_port, "/api/health", None).0, 200);
+    let (_, body) = http_get(new_port, "/pid", None);
+    let serving: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(serving["pid"], serde_json::json!(second.pid.unwrap()));
+    #[cfg(target_os = "linux")]
+    assert!(gone(first.pid.unwrap()).await);
+    patiently(sidecar.stop()).await.unwrap();
+    drop(held);
+}
+
+#[tokio::test]
 async fn a_stop_during_backoff_cancels_the_pending_restart() {
     let backoff = Duration::from_millis(150);
     let mut spec = spec_with_backoff("backoff", backoff);
@@ -119,10 +151,7 @@ async fn a_requested_stop_never_restarts_even_with_policy_always() {
         patiently(sidecar.stop()).await.unwrap(),
         StopOutcome::Graceful
     );
-    assert_eq!(
-        states(&mut events, 2).await,
-        [State::Stopping, State::Stopped]
-    );
+    assert_eq!(states(&mut events, 2).await, [State::Stopping, Stopped]);
     // The next event is the one we cause, not a restart.
     patiently(sidecar.start()).await.unwrap();
     assert_eq!(states(&mut events, 1).await, [Starting]);
