@@ -1,11 +1,14 @@
 //! 6: stop = SIGTERM to the group, the shutdown timeout, then SIGKILL; nothing of the group is left.
 
+use std::time::Duration;
 #[cfg(target_os = "linux")]
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[cfg(target_os = "linux")]
 use tauri_plugin_sidecar::supervisor::SidecarSpec;
-use tauri_plugin_sidecar::supervisor::{SidecarHandle, State, StopOutcome};
+use tauri_plugin_sidecar::supervisor::{
+    RestartPolicy, SidecarHandle, State, StopOutcome, SupervisorError,
+};
 
 use crate::support::*;
 
@@ -123,6 +126,50 @@ async fn stop_is_idempotent_and_valid_before_any_start() {
         StopOutcome::NotRunning
     );
     assert_eq!(sidecar.status().state, State::Stopped);
+}
+
+#[tokio::test]
+async fn two_stops_at_once_both_return_and_only_one_stops_the_process() {
+    let sidecar = SidecarHandle::new(spec("twice", "serves_ok.py"));
+    let ready = start_ready(&sidecar).await;
+    // Both requests are sent before either is answered.
+    let (first, second) = patiently(async { tokio::join!(sidecar.stop(), sidecar.stop()) }).await;
+    let outcomes = (first.unwrap(), second.unwrap());
+    assert!(
+        matches!(
+            outcomes,
+            (StopOutcome::Graceful, StopOutcome::NotRunning)
+                | (StopOutcome::NotRunning, StopOutcome::Graceful)
+        ),
+        "{outcomes:?}"
+    );
+    assert_eq!(sidecar.status().state, State::Stopped);
+    std::net::TcpListener::bind(("127.0.0.1", ready.port.unwrap()))
+        .expect("the port is free again");
+    #[cfg(target_os = "linux")]
+    assert!(gone(ready.pid.unwrap()).await);
+}
+
+#[tokio::test]
+async fn stopping_a_failed_sidecar_leaves_it_stopped_without_the_error() {
+    let mut spec = spec("given-up", "exits_before_ready.py");
+    spec.restart.policy = RestartPolicy::Never;
+    let sidecar = SidecarHandle::new(spec);
+    let mut events = sidecar.subscribe();
+    patiently(sidecar.start()).await.unwrap();
+    let failed = until_state(&mut events, State::Failed).await;
+    assert!(failed.error.is_some());
+    assert_eq!(
+        patiently(sidecar.stop()).await.unwrap(),
+        StopOutcome::NotRunning
+    );
+    let stopped = until_state(&mut events, State::Stopped).await;
+    assert_eq!((stopped.error.as_deref(), stopped.pid), (None, None));
+    assert_eq!(sidecar.status(), stopped);
+    assert_eq!(
+        sidecar.wait_ready(Some(Duration::ZERO)).await.unwrap_err(),
+        SupervisorError::Stopped("given-up".into())
+    );
 }
 
 #[cfg(target_os = "linux")]
