@@ -1,4 +1,5 @@
 //! Watching processes that are not our children: alive, and awaiting their end with a pidfd.
+//! Linux only (`/proc` and pidfds); `PATIENCE` is for every platform.
 
 use std::time::Duration;
 
@@ -6,6 +7,7 @@ use std::time::Duration;
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
 /// True while a process with `pid` exists (a zombie counts as gone).
+#[cfg(target_os = "linux")]
 pub fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
@@ -19,6 +21,7 @@ pub fn alive(pid: i32) -> bool {
 }
 
 /// Waits until `pid` has exited, using a pidfd (an event, not a poll). True if it did within `PATIENCE`.
+#[cfg(target_os = "linux")]
 pub fn wait_gone(pid: i32) -> bool {
     // SAFETY: plain syscalls on a pid and a fd we own.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;

@@ -41,7 +41,7 @@ async fn a_dependent_spawns_only_after_its_dependency_is_ready_and_stops_before_
         let status = until_state(&mut api_events, State::Stopping).await;
         (status, web.status().state)
     });
-    group.stop_all().await;
+    patiently(group.stop_all()).await;
     let (_, web_state_when_api_stopped) = api_stopping.await.unwrap();
     assert_eq!(web_state_when_api_stopped, State::Stopped);
 }
@@ -98,7 +98,7 @@ async fn sidecars_are_supervised_independently() {
     until_state(&mut one_events, State::Ready).await;
     assert_eq!(two.status().pid, two_pid);
     assert_eq!(two.status().restarts, 0);
-    let stopped = group.stop_all().await;
+    let stopped = patiently(group.stop_all()).await;
     assert_eq!(stopped.len(), 2);
     assert!(matches!(group.get("three"), Err(SupervisorError::UnknownSidecar(n)) if n == "three"));
 }
@@ -128,7 +128,7 @@ fn env_of(port: u16, name: &str) -> serde_json::Value {
 #[tokio::test]
 async fn starting_a_dependent_starts_its_stopped_dependency_and_tells_it_where_it_is() {
     let (_group, api, db) = api_on_db();
-    api.start().await.unwrap();
+    patiently(api.start()).await.unwrap();
     let api_backend = api.wait_ready(Some(PATIENCE)).await.unwrap();
     let db_backend = db.backend().expect("db is ready before api");
     assert_eq!(
@@ -144,7 +144,7 @@ async fn starting_a_dependent_starts_its_stopped_dependency_and_tells_it_where_i
 #[tokio::test]
 async fn stopping_a_dependency_stops_its_dependents_first_and_a_start_brings_both_back() {
     let (_group, api, db) = api_on_db();
-    api.start().await.unwrap();
+    patiently(api.start()).await.unwrap();
     api.wait_ready(Some(PATIENCE)).await.unwrap();
     let mut db_events = db.subscribe();
     let api_when_db_stops = tokio::spawn({
@@ -154,11 +154,11 @@ async fn stopping_a_dependency_stops_its_dependents_first_and_a_start_brings_bot
             api.status().state
         }
     });
-    db.stop().await.unwrap();
+    patiently(db.stop()).await.unwrap();
     assert_eq!(api_when_db_stops.await.unwrap(), State::Stopped);
     assert_eq!(api.status().state, State::Stopped);
 
-    api.start().await.unwrap();
+    patiently(api.start()).await.unwrap();
     api.wait_ready(Some(PATIENCE)).await.unwrap();
     assert_eq!(db.status().state, State::Ready);
 }
@@ -166,7 +166,7 @@ async fn stopping_a_dependency_stops_its_dependents_first_and_a_start_brings_bot
 #[tokio::test]
 async fn a_dependency_that_exited_cleanly_is_started_again_with_its_dependent() {
     let (_group, api, db) = api_on_db();
-    api.start().await.unwrap();
+    patiently(api.start()).await.unwrap();
     api.wait_ready(Some(PATIENCE)).await.unwrap();
     let mut db_events = db.subscribe();
     let first_db = db.backend().unwrap();
@@ -176,7 +176,7 @@ async fn a_dependency_that_exited_cleanly_is_started_again_with_its_dependent() 
     until_state(&mut db_events, State::Stopped).await;
     assert_eq!(api.status().state, State::Ready);
 
-    api.restart().await.unwrap();
+    patiently(api.restart()).await.unwrap();
     let api_backend = api.wait_ready(Some(PATIENCE)).await.unwrap();
     let second_db = db.backend().expect("db is ready again");
     assert_ne!(db.status().pid, first_pid, "a new db process serves");

@@ -17,9 +17,9 @@ async fn outcome(mode: &str) -> Status {
     spec.health.timeout = Duration::from_millis(500);
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let end = until_state_in(&mut events, &[State::Ready, State::Failed]).await;
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
     end
 }
 

@@ -5,12 +5,16 @@ mod support;
 
 mod dependencies;
 mod hostile;
+// Linux only: the parent-death signal, pidfds and /proc.
+#[cfg(target_os = "linux")]
 mod orphans;
 mod output;
 mod ready;
 mod restart;
 mod spawn;
 mod stop;
+// Linux only: process groups and start times read from /proc, pidfds.
+#[cfg(target_os = "linux")]
 mod survivors;
 mod token;
 mod watch;

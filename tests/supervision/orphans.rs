@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use tauri_plugin_sidecar::supervisor::{SidecarHandle, State};
@@ -35,11 +36,25 @@ fn kill_supervisor_of(fixture_file: &str, child_marker: &str) -> (i32, i32) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(supervisor.stdout.take().unwrap()).lines();
+    // Read on a thread of its own, so that a supervisor that falls silent fails the test.
+    let (tx, lines) = mpsc::channel();
+    let stdout = supervisor.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
     let (mut sidecar, mut child, mut ready) = (None, None, false);
     // The child's output line and the ready event arrive in either order: read until both.
-    for line in lines.by_ref() {
-        let line = line.unwrap();
+    while !(ready && child.is_some()) {
+        let Ok(line) = lines.recv_timeout(PATIENCE) else {
+            let _ = supervisor.kill();
+            panic!(
+                "the supervisor did not report a ready sidecar and its child within {PATIENCE:?}"
+            );
+        };
         if line.contains(child_marker) {
             child = Some(number_after(&line, child_marker));
         }
@@ -47,9 +62,6 @@ fn kill_supervisor_of(fixture_file: &str, child_marker: &str) -> (i32, i32) {
             sidecar = Some(number_after(&line, "pid=").max(0));
         }
         ready |= line.contains("demo: ready");
-        if ready && child.is_some() {
-            break;
-        }
     }
     let (sidecar, child) = (sidecar.expect("sidecar pid"), child.expect("child pid"));
     assert!(alive(sidecar) && alive(child));
@@ -85,6 +97,7 @@ fn sigkill_of_the_supervisor_leaves_neither_bootloader_nor_its_server() {
 fn a_sidecar_outlives_the_runtimes_idle_blocking_threads() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
+        .thread_name(RETIRING)
         .thread_keep_alive(Duration::from_millis(100))
         .enable_all()
         .build()
@@ -92,12 +105,25 @@ fn a_sidecar_outlives_the_runtimes_idle_blocking_threads() {
     runtime.block_on(async {
         let sidecar = SidecarHandle::new(spec("long", "serves_ok.py"));
         let mut events = sidecar.subscribe();
-        // Blocking threads exist now and will retire after 100 ms of idleness.
+        // A blocking thread exists now and will retire after 100 ms of idleness.
         tokio::task::spawn_blocking(|| ()).await.unwrap();
         let pid = start_ready(&sidecar).await.pid.unwrap();
-        // The premise of the test is elapsed time: every idle thread has retired by now.
-        tokio::time::sleep(Duration::from_secs(20)).await;
-        assert!(alive(pid as i32), "sidecar died with a retired thread");
+        // A thread's end announces itself by no event that can be awaited here: its `/proc`
+        // entry is looked at until only the runtime's worker is left.
+        assert!(
+            eventually(Duration::from_millis(10), || retiring_runtime_threads()
+                == 1)
+            .await,
+            "the runtime's idle blocking threads did not retire"
+        );
+        // A retired thread's children got their parent-death signal when it exited: one that
+        // still answers was not among them.
+        let (_, body) = http_get(sidecar.status().port.unwrap(), "/pid", None);
+        assert_eq!(
+            body,
+            format!(r#"{{"pid": {pid}}}"#),
+            "sidecar died with a retired thread"
+        );
         assert_eq!(sidecar.status().state, State::Ready);
         assert_eq!(sidecar.status().pid, Some(pid));
         let mut seen = Vec::new();
@@ -105,6 +131,18 @@ fn a_sidecar_outlives_the_runtimes_idle_blocking_threads() {
             seen.push(status.state);
         }
         assert_eq!(seen, [State::Starting, State::Ready], "no restart happened");
-        sidecar.stop().await.unwrap();
+        patiently(sidecar.stop()).await.unwrap();
     });
+}
+
+/// The name of the threads of the runtime whose blocking threads retire.
+const RETIRING: &str = "retiring";
+
+/// The number of threads of the runtime named `RETIRING`.
+fn retiring_runtime_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim_end() == RETIRING)
+        .count()
 }

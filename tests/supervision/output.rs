@@ -32,7 +32,7 @@ async fn a_child_that_writes_10_mb_at_once_is_not_blocked_and_lines_are_bounded(
     assert!(kept
         .iter()
         .all(|l| l.stream == Stream::Stdout && l.name == "flood"));
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
 }
 
 #[tokio::test]
@@ -40,7 +40,7 @@ async fn stderr_lines_are_kept_with_their_stream() {
     let sidecar = SidecarHandle::new(spec("stderr", "serves_ok.py"));
     let mut lines = sidecar.subscribe_logs();
     start_ready(&sidecar).await;
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
     until_line(&mut lines, |l| l == "shutting down").await;
     let last = sidecar.logs(1).pop().unwrap();
     assert_eq!(
@@ -63,7 +63,7 @@ async fn invalid_utf8_is_replaced_not_fatal() {
     start_ready(&sidecar).await;
     let line = until_line(&mut lines, |l| l.ends_with(" end")).await;
     assert_eq!(line, "caf\u{fffd} \u{fffd}\u{fffd} end");
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
 }
 
 #[tokio::test]
@@ -78,9 +78,10 @@ async fn an_endless_line_is_cut_and_the_child_is_not_blocked() {
         cut.len()
     );
     until_line(&mut lines, |l| l == "after the long line").await;
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_child_that_closes_its_output_is_still_supervised() {
     let sidecar = misbehaving("closes_output");
@@ -89,7 +90,7 @@ async fn a_child_that_closes_its_output_is_still_supervised() {
     until_line(&mut lines, |l| l == "closing my output").await;
     assert!(alive(ready.pid.unwrap() as i32));
     assert_eq!(
-        sidecar.stop().await.unwrap(),
+        patiently(sidecar.stop()).await.unwrap(),
         tauri_plugin_sidecar::supervisor::StopOutcome::Graceful
     );
 }

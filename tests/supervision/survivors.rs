@@ -170,7 +170,7 @@ async fn a_supervisor_records_running_sidecars_and_forgets_stopped_ones() {
         "the running sidecar is recorded: {}",
         recorded()
     );
-    supervisor.stop_all().await;
+    patiently(supervisor.stop_all()).await;
     assert_eq!(
         recorded()["sidecars"],
         json!({}),

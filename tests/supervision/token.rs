@@ -14,7 +14,7 @@ async fn the_token_reaches_the_child_and_the_probe_and_nothing_else() {
     let sidecar = SidecarHandle::new(spec);
     let mut events = sidecar.subscribe();
     let mut lines = sidecar.subscribe_logs();
-    sidecar.start().await.unwrap();
+    patiently(sidecar.start()).await.unwrap();
     let backend = sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
     let token = backend.token.clone().expect("a token");
     assert!(token.len() >= 32);
@@ -43,7 +43,7 @@ async fn the_token_reaches_the_child_and_the_probe_and_nothing_else() {
         Some(token.as_str()),
         "a fresh token per start"
     );
-    sidecar.stop().await.unwrap();
+    patiently(sidecar.stop()).await.unwrap();
 
     let mut seen = vec![format!("{restarting:?}")];
     while let Ok(status) = events.try_recv() {

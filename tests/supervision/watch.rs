@@ -23,6 +23,7 @@ async fn a_crash_after_ready_is_noticed_with_its_status() {
     );
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_server_that_hangs_after_ready_is_unhealthy_after_the_threshold() {
     let mut spec = spec("hang", "hangs_after_ready.py");
