@@ -2,13 +2,14 @@
 //! JavaScript get the same operations. Every operation runs on the engine's own runtime, so it
 //! can be awaited from any executor.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine_runtime::EngineRuntime;
 use crate::error::{Error, Result};
 use crate::models::{BackendInfo, LogEntry, Status};
-use crate::supervisor::{SidecarHandle, Supervisor};
+use crate::supervisor::{SidecarHandle, Supervisor, SupervisorError};
 
 /// Largest number of lines `logs` returns, whatever is asked.
 const MAX_LOG_LINES: usize = 10_000;
@@ -55,10 +56,7 @@ impl Sidecars {
         name: Option<&str>,
         timeout: Option<Duration>,
     ) -> Result<String> {
-        let handle = self.get(name)?.clone();
-        let ready = self
-            .runtime
-            .run(async move { handle.wait_ready(timeout).await });
+        let ready = self.on_engine(name, move |h| async move { h.wait_ready(timeout).await });
         Ok(ready.await?.url)
     }
 
@@ -86,27 +84,31 @@ impl Sidecars {
 
     /// Starts a sidecar (a `failed` one too), after the dependencies it needs.
     pub async fn start(&self, name: &str) -> Result<()> {
-        let handle = self.supervisor.get(name)?.clone();
-        Ok(self
-            .runtime
-            .run(async move { handle.start().await })
-            .await?)
+        self.on_engine(Some(name), |h| async move { h.start().await })
+            .await
     }
 
     /// Stops a sidecar, after the sidecars that depend on it.
     pub async fn stop(&self, name: &str) -> Result<()> {
-        let handle = self.supervisor.get(name)?.clone();
-        self.runtime.run(async move { handle.stop().await }).await?;
-        Ok(())
+        self.on_engine(Some(name), |h| async move { h.stop().await.map(drop) })
+            .await
     }
 
     /// Restarts a sidecar.
     pub async fn restart(&self, name: &str) -> Result<()> {
-        let handle = self.supervisor.get(name)?.clone();
-        Ok(self
-            .runtime
-            .run(async move { handle.restart().await })
-            .await?)
+        self.on_engine(Some(name), |h| async move { h.restart().await })
+            .await
+    }
+
+    /// Runs `operation` on the handle of `name` on the engine's runtime.
+    async fn on_engine<T, F, Fut>(&self, name: Option<&str>, operation: F) -> Result<T>
+    where
+        F: FnOnce(SidecarHandle) -> Fut,
+        Fut: Future<Output = std::result::Result<T, SupervisorError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let handle = self.get(name)?.clone();
+        Ok(self.runtime.run(operation(handle)).await?)
     }
 
     /// The last `lines` output lines (all that are kept when `None`).
@@ -141,6 +143,7 @@ impl Sidecars {
     }
 
     /// The engine's runtime, for the plugin's own hooks.
+    #[cfg(unix)]
     pub(crate) fn runtime(&self) -> &Arc<EngineRuntime> {
         &self.runtime
     }

@@ -119,7 +119,7 @@ export const errors = [
   },
   {
     "kind": "gone",
-    "message": "the supervisor of `api` has shut down"
+    "message": "sidecar `api` is no longer supervised"
   },
   {
     "kind": "io",

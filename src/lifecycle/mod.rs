@@ -19,7 +19,7 @@ pub use forward::{LOG_EVENT, STATUS_EVENT};
 use crate::config::{parse, to_specs};
 use crate::engine_runtime::EngineRuntime;
 use crate::error::Error;
-use crate::supervisor::{SidecarSpec, Supervisor};
+use crate::supervisor::{SidecarSpec, Supervisor, SupervisorError};
 use crate::Sidecars;
 
 pub(crate) fn setup<R: Runtime>(
@@ -28,8 +28,9 @@ pub(crate) fn setup<R: Runtime>(
     extra: Vec<SidecarSpec>,
     extra_log_events: Vec<String>,
 ) -> Result<(), Error> {
-    let config = parse(raw_config).map_err(Error::Config)?;
-    let mut specs = to_specs(&config, &resolve::for_this_app()?).map_err(Error::Config)?;
+    let invalid = |problems| Error::Sidecar(SupervisorError::Config(problems));
+    let config = parse(raw_config).map_err(invalid)?;
+    let mut specs = to_specs(&config, &resolve::for_this_app()?).map_err(invalid)?;
     specs.extend(extra);
     let mut emit_logs: BTreeSet<String> = config
         .sidecars
@@ -41,7 +42,7 @@ pub(crate) fn setup<R: Runtime>(
 
     let runtime = Arc::new(EngineRuntime::new()?);
     let _engine = runtime.handle().enter();
-    let supervisor = Arc::new(Supervisor::new(specs).map_err(Error::from)?);
+    let supervisor = Arc::new(Supervisor::new(specs)?);
     for handle in supervisor.handles() {
         forward::events_of(app, handle, emit_logs.contains(handle.name()));
     }

@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import unittest
 from pathlib import Path
@@ -35,22 +36,25 @@ class App:
     """One running shape. Its log (stderr, shared by an instance it restarts) is read line by
     line on a thread; `until` awaits a line."""
 
-    def __init__(self, shape, action="", ignore_sighup=False):
+    def __init__(self, shape, action="", ignore_sighup=False, cwd=FIXTURES, before_exec=None):
         env = dict(os.environ, SHAPE_ACTION=action, RUST_LOG="info")
 
         def launcher_ignores_sighup():
             signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
+        if ignore_sighup:
+            before_exec = launcher_ignores_sighup
+
         self.process = subprocess.Popen(
             [str(BINARIES / shape)],
-            cwd=FIXTURES,
+            cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
-            preexec_fn=launcher_ignores_sighup if ignore_sighup else None,
+            preexec_fn=before_exec,
         )
         self.seen = []
         self._lines = queue.Queue()
@@ -155,6 +159,21 @@ class TokioMain(ShapeTest):
         app.signal(signal.SIGINT)
         self.exits_with(app, 128 + signal.SIGINT)
         self.assert_stopped_gracefully_and_gone(app)
+
+    def test_a_production_build_starts_in_a_deleted_directory(self):
+        # The app runs in a directory removed before it starts: a production build must not need
+        # it. The sidecar's relative script is not found there, which is the sidecar's problem.
+        gone = tempfile.mkdtemp()
+
+        def enter_and_delete():
+            os.chdir(gone)
+            os.rmdir(gone)
+
+        app = App(self.shape, cwd="/", before_exec=enter_and_delete)
+        self.addCleanup(app.kill)
+        app.until(r"sidecar `main`: started, pid")
+        app.until(r"sidecar `main`: exited with status \d+ before it became ready")
+        self.assertIsNone(app.process.poll(), "the app runs")
 
 
 class VetoesExit(ShapeTest):

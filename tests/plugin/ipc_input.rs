@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use crate::permissions::{app_granting, commands, invoke};
+use crate::fixture;
+use crate::permissions::{app_granting, app_granting_with, commands, invoke};
 
 const EVERYTHING: &[&str] = &[
     "sidecar:default",
@@ -55,16 +56,32 @@ fn wrong_argument_types_are_rejected_with_a_message() {
 }
 
 #[test]
-fn a_huge_line_count_is_served_not_refused() {
-    let (_app, window) = app_granting(EVERYTHING);
-    let lines = invoke(&window, "logs", json!({"name": "api", "lines": u64::MAX})).unwrap();
-    assert_eq!(
-        lines,
-        json!([]),
-        "nothing was printed yet; the request is served, not refused"
+fn a_huge_line_count_is_served_up_to_the_cap_not_refused() {
+    // 90,000 lines of output, 20,000 kept: more than the 10,000 a page may get at once.
+    let (_app, window) = app_granting_with(
+        json!({"sidecars": {"api": {
+            "command": "python3", "args": [fixture("floods_stdout.py")], "logLines": 20000
+        }}}),
+        EVERYTHING,
     );
-    let lines = invoke(&window, "logs", json!({"name": "api", "lines": 0})).unwrap();
-    assert_eq!(lines, json!([]));
+    invoke(
+        &window,
+        "get_backend_url",
+        json!({"name": "api", "timeoutMs": 30000}),
+    )
+    .unwrap();
+    let all = invoke(&window, "logs", json!({"name": "api", "lines": u64::MAX})).unwrap();
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 10_000, "capped, and served");
+    assert_eq!(
+        all.last().unwrap()["line"],
+        "flood done",
+        "the newest lines"
+    );
+    let three = invoke(&window, "logs", json!({"name": "api", "lines": 3})).unwrap();
+    assert_eq!(three.as_array().unwrap().len(), 3);
+    let none = invoke(&window, "logs", json!({"name": "api", "lines": 0})).unwrap();
+    assert_eq!(none, json!([]));
 }
 
 fn app_state(app: &tauri::App<tauri::test::MockRuntime>) -> String {

@@ -14,7 +14,11 @@ mod models;
 mod permissions;
 #[path = "../common/pids.rs"]
 mod pids;
-use pids::{alive, wait_gone, PATIENCE};
+#[cfg(target_os = "linux")]
+mod setup;
+use pids::PATIENCE;
+#[cfg(target_os = "linux")]
+use pids::{alive, wait_gone};
 
 fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -170,6 +174,7 @@ fn an_invalid_config_fails_the_app_at_startup_naming_the_key() {
     );
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn run_event_exit_alone_stops_every_sidecar_before_the_apps_own_exit_handler() {
     let app = app_with(json!({"sidecars": {"api": {
@@ -214,6 +219,7 @@ fn run_event_exit_alone_stops_every_sidecar_before_the_apps_own_exit_handler() {
     );
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn tauris_cleanup_before_exit_stops_every_sidecar() {
     // `AppHandle::restart` on the main thread (and a failed exit request) runs only this cleanup,

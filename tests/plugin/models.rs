@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use tauri_plugin_sidecar::models::{BackendInfo, LogEntry, LogLine, State, Status, Stream};
+use tauri_plugin_sidecar::supervisor::SupervisorError;
 use tauri_plugin_sidecar::Error;
 
 /// Every state; the match fails to compile when a state is added, until it is listed here.
@@ -43,34 +44,40 @@ fn every_stream() -> Vec<Stream> {
     all
 }
 
-/// One error of every kind; the match fails to compile when a variant is added.
+/// One error of every kind; the matches fail to compile when a variant is added.
 fn every_error() -> Vec<Error> {
+    let sidecar = |e: SupervisorError| Error::Sidecar(e);
     let all = vec![
-        Error::UnknownSidecar("db".into()),
+        sidecar(SupervisorError::UnknownSidecar("db".into())),
         Error::NameRequired(2),
         Error::NotReady("api".into()),
-        Error::Failed {
+        sidecar(SupervisorError::Failed {
             name: "api".into(),
             reason: "exited with status 3 before it became ready".into(),
-        },
-        Error::Stopped("api".into()),
-        Error::Timeout("sidecar `api` was not ready within 5000 ms".into()),
-        Error::Config(vec![
+        }),
+        sidecar(SupervisorError::Stopped("api".into())),
+        sidecar(SupervisorError::Timeout {
+            name: "api".into(),
+            waited: std::time::Duration::from_millis(5000),
+        }),
+        sidecar(SupervisorError::Config(vec![
             "plugins.sidecar.sidecars.api.health.path must start with \"/\"".into(),
-        ]),
-        Error::Gone("the supervisor of `api` has shut down".into()),
+        ])),
+        sidecar(SupervisorError::Gone("api".into())),
         Error::Io(std::io::Error::other("no such file")),
     ];
     for e in &all {
         match e {
-            Error::UnknownSidecar(_)
+            Error::Sidecar(
+                SupervisorError::UnknownSidecar(_)
+                | SupervisorError::Failed { .. }
+                | SupervisorError::Stopped(_)
+                | SupervisorError::Timeout { .. }
+                | SupervisorError::Config(_)
+                | SupervisorError::Gone(_),
+            )
             | Error::NameRequired(_)
             | Error::NotReady(_)
-            | Error::Failed { .. }
-            | Error::Stopped(_)
-            | Error::Timeout(_)
-            | Error::Config(_)
-            | Error::Gone(_)
             | Error::Io(_) => {}
         }
     }

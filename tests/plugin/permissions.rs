@@ -60,9 +60,24 @@ pub(crate) fn app_granting(
     App<tauri::test::MockRuntime>,
     WebviewWindow<tauri::test::MockRuntime>,
 ) {
-    let mut context = context_with(json!({"sidecars": {"api": {
-        "command": "python3", "args": [fixture("serves_ok.py")], "autostart": false
-    }}}));
+    app_granting_with(
+        json!({"sidecars": {"api": {
+            "command": "python3", "args": [fixture("serves_ok.py")], "autostart": false
+        }}}),
+        permissions,
+    )
+}
+
+/// The mock app of `config` (as `plugins.sidecar`) and its window `main`, whose capability
+/// grants `permissions`.
+pub(crate) fn app_granting_with(
+    config: serde_json::Value,
+    permissions: &[&str],
+) -> (
+    App<tauri::test::MockRuntime>,
+    WebviewWindow<tauri::test::MockRuntime>,
+) {
+    let mut context = context_with(config);
     let acl = BTreeMap::from([("sidecar".to_owned(), plugin_manifest())]);
     let capability: Capability = serde_json::from_value(json!({
         "identifier": "main-window",

@@ -2,7 +2,7 @@
 //! picking ports, draining output. Small files, one OS mechanism each.
 
 #[cfg(target_os = "linux")]
-mod group_rest;
+mod group_members;
 mod keeper_thread;
 pub mod ledger;
 #[cfg(unix)]

@@ -38,7 +38,9 @@ pub struct SidecarProcess {
     exit: Option<ExitStatus>,
     /// Whether the whole group was killed (then its id may be reused and must not be signalled).
     group_killed: bool,
+    /// Held for its life (dropping it kills it); Linux also reads its pid for the group wait.
     #[cfg(unix)]
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     watchdog: Option<super::watchdog::Watchdog>,
 }
 
@@ -143,7 +145,7 @@ impl SidecarProcess {
 
     #[cfg(not(unix))]
     async fn wait_leader(&mut self) -> io::Result<ExitStatus> {
-        Box::into_pin(self.child.wait()).await
+        self.child.wait().await
     }
 
     /// Asks the whole group to stop (SIGTERM). Windows has no such request: this kills the job.
@@ -178,18 +180,18 @@ impl SidecarProcess {
             return (StopOutcome::NotRunning, self.exit);
         }
         #[cfg(target_os = "linux")]
-        let rest = {
+        let others = {
             let watchdog = self.watchdog.as_ref().and_then(|w| w.pid());
             let known: Vec<u32> = [Some(self.pid), watchdog].into_iter().flatten().collect();
-            super::group_rest::GroupRest::capture(self.pid, &known)
+            super::group_members::OtherMembers::capture(self.pid, &known)
         };
         self.terminate_group();
         let deadline = tokio::time::Instant::now() + timeout;
-        let mut exited = tokio::time::timeout_at(deadline, self.wait()).await.is_ok();
+        let leader_exited = tokio::time::timeout_at(deadline, self.wait()).await.is_ok();
         #[cfg(target_os = "linux")]
-        {
-            exited = exited && rest.exited_by(deadline).await;
-        }
+        let exited = leader_exited && others.exited_by(deadline).await;
+        #[cfg(not(target_os = "linux"))]
+        let exited = leader_exited;
         let outcome = if exited {
             StopOutcome::Graceful
         } else {

@@ -13,6 +13,7 @@ const SCRIPT: &str = "trap '' TERM INT HUP; read -r _; kill -9 0";
 /// The running watchdog; dropping it kills it.
 #[derive(Debug)]
 pub struct Watchdog {
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     child: Child,
 }
 
@@ -39,6 +40,7 @@ impl Watchdog {
     }
 
     /// Its process id (it is a member of the sidecar's group).
+    #[cfg(target_os = "linux")]
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
     }

@@ -10,11 +10,11 @@ use tokio::time::Instant;
 
 /// The group's other processes, captured once.
 #[derive(Debug)]
-pub struct GroupRest {
+pub struct OtherMembers {
     pidfds: Vec<AsyncFd<OwnedFd>>,
 }
 
-impl GroupRest {
+impl OtherMembers {
     /// The live processes of group `pgid` except `known` (the main process, the watchdog).
     /// Reads `/proc` once (about 20 µs per process on the machine); call it before the stop's
     /// SIGTERM so that the cost is not part of the wait.

@@ -1,0 +1,141 @@
+//! `plugins.sidecar` from `tauri.conf.json` to engine specs: the defaults a minimal entry gets,
+//! `dev` in development builds, and one message per problem, naming the key.
+
+use std::path::PathBuf;
+
+use tauri_plugin_sidecar::config::{parse, to_specs, Resolver};
+use tauri_plugin_sidecar::SidecarSpec;
+
+use serde_json::json;
+
+fn resolver(use_dev: bool) -> Resolver {
+    Resolver {
+        exe_dir: "/app/bin".into(),
+        dev_base: "/src/app/src-tauri".into(),
+        use_dev,
+    }
+}
+
+fn problems(config: serde_json::Value) -> Vec<String> {
+    match parse(config) {
+        Err(p) => p,
+        Ok(c) => to_specs(&c, &resolver(false)).expect_err("a bad config"),
+    }
+}
+
+#[test]
+fn the_original_designs_config_needs_two_keys_and_gets_every_default() {
+    let c = parse(
+        json!({"sidecars": {"main": {"sidecar": "binaries/main", "portEnv": "MT_API_PORT"}}}),
+    )
+    .unwrap();
+    let spec = &to_specs(&c, &resolver(false)).unwrap()[0];
+    assert_eq!(spec.program, PathBuf::from("/app/bin/main"));
+    assert_eq!(spec.port_env, "MT_API_PORT");
+    let defaults = SidecarSpec::new("main", "x", vec![]);
+    assert_eq!(spec.health, defaults.health);
+    assert_eq!(spec.restart, defaults.restart);
+    assert_eq!(
+        (
+            spec.startup_timeout,
+            spec.shutdown_timeout,
+            spec.log_lines,
+            spec.autostart,
+            spec.port
+        ),
+        (
+            defaults.startup_timeout,
+            defaults.shutdown_timeout,
+            200,
+            true,
+            None
+        )
+    );
+}
+
+#[test]
+fn an_absent_section_means_no_sidecars() {
+    assert!(parse(serde_json::Value::Null).unwrap().sidecars.is_empty());
+}
+
+#[test]
+fn dev_replaces_the_program_in_development_builds_with_cwd_relative_to_the_app_crate() {
+    let c = parse(json!({"sidecars": {"api": {
+        "sidecar": "binaries/main",
+        "dev": {"command": "python3", "args": ["sidecar/app.py"], "cwd": ".."}
+    }}}))
+    .unwrap();
+    let dev = &to_specs(&c, &resolver(true)).unwrap()[0];
+    assert_eq!(dev.program, PathBuf::from("python3"));
+    assert_eq!(dev.args, ["sidecar/app.py"]);
+    assert_eq!(dev.cwd, Some(PathBuf::from("/src/app/src-tauri/..")));
+    let release = &to_specs(&c, &resolver(false)).unwrap()[0];
+    assert_eq!(release.program, PathBuf::from("/app/bin/main"));
+}
+
+#[test]
+fn bad_configs_and_their_messages() {
+    let cases: Vec<(serde_json::Value, Vec<&str>)> = vec![
+        (
+            json!({"sidecars": {"api": {"command": "x", "helth": {}}}}),
+            vec!["plugins.sidecar.sidecars.api.helth: unknown field `helth`"],
+        ),
+        (
+            json!({"sidecars": {"api": {"command": "x", "health": {"path": 5}}}}),
+            vec!["plugins.sidecar.sidecars.api.health.path: invalid type: integer `5`, expected a string"],
+        ),
+        (
+            json!({"sidecars": {"api": {"command": "x", "sidecar": "binaries/main"}}}),
+            vec!["plugins.sidecar.sidecars.api must set only one of `sidecar` and `command`"],
+        ),
+        (json!({"sidecars": {"api": {}}}), vec!["plugins.sidecar.sidecars.api must set `sidecar` or `command`"]),
+        (
+            json!({"sidecars": {"api": {"command": "x", "health": {"path": "api/health"}}}}),
+            vec!["plugins.sidecar.sidecars.api.health.path must start with \"/\""],
+        ),
+        (
+            json!({"sidecars": {"api": {"command": "x", "startupTimeoutMs": 0}}}),
+            vec!["plugins.sidecar.sidecars.api.startupTimeoutMs must be greater than 0"],
+        ),
+        (
+            json!({"sidecars": {"api": {"command": "x", "shutdownTimeoutMs": -5}}}),
+            vec!["plugins.sidecar.sidecars.api.shutdownTimeoutMs: invalid value: integer `-5`, expected u64"],
+        ),
+        (
+            json!({"sidecars": {"api": {"command": "x", "restart": {"initialDelayMs": 500, "maxDelayMs": 100}}}}),
+            vec!["plugins.sidecar.sidecars.api.restart.maxDelayMs must not be less than restart.initialDelayMs"],
+        ),
+        (
+            json!({"sidecars": {"api": {"command": "x", "dependsOn": ["db"]}}}),
+            vec!["plugins.sidecar.sidecars.api.dependsOn names `db`, which is not a declared sidecar"],
+        ),
+        (
+            json!({"sidecars": {"a": {"command": "x", "dependsOn": ["b"]}, "b": {"command": "x", "dependsOn": ["a"]}}}),
+            vec!["plugins.sidecar.sidecars.a.dependsOn forms a dependency cycle: a -> b -> a"],
+        ),
+        (
+            json!({"sidecars": {"api": {"command": "x", "port": 70000}}}),
+            vec!["plugins.sidecar.sidecars.api.port: invalid value: integer `70000`, expected u16"],
+        ),
+        (
+            json!({"sidecars": {"": {"command": "x"}}}),
+            vec!["plugins.sidecar.sidecars. has an empty name"],
+        ),
+        (
+            json!({"sidecars": {"api": {"command": "x", "restart": {"policy": "sometimes"}}}}),
+            vec!["plugins.sidecar.sidecars.api.restart.policy: unknown variant `sometimes`, expected one of `never`, `on-failure`, `always`"],
+        ),
+    ];
+    for (config, expected) in cases {
+        let got = problems(config.clone());
+        // The list of valid keys that follows an unknown one is serde's; the start is ours.
+        let mut got: Vec<&str> = got
+            .iter()
+            .map(|p| p.split(", expected one of `sidecar`").next().unwrap())
+            .collect();
+        got.sort();
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(got, expected, "config {config}");
+    }
+}
