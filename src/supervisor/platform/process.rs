@@ -77,6 +77,10 @@ impl SidecarProcess {
         command.wrap(super::only_stdio::OnlyStdio);
         #[cfg(target_os = "linux")]
         command.wrap(super::parent_death::KillOnParentDeath);
+        #[cfg(unix)]
+        let watchdog = super::watchdog::InGroupWatchdog::default();
+        #[cfg(unix)]
+        command.wrap(watchdog.clone());
         #[cfg(windows)]
         command.wrap(process_wrap::tokio::JobObject);
 
@@ -94,14 +98,6 @@ impl SidecarProcess {
                 .take()
                 .ok_or_else(|| io::Error::other("stderr was not piped"))?,
         };
-        #[cfg(unix)]
-        let watchdog = match super::watchdog::Watchdog::start(pid) {
-            Ok(w) => Some(w),
-            Err(e) => {
-                log::warn!("cannot start the watchdog for process group {pid}: {e}");
-                None
-            }
-        };
         Ok((
             Self {
                 child,
@@ -109,7 +105,7 @@ impl SidecarProcess {
                 exit: None,
                 group_killed: false,
                 #[cfg(unix)]
-                watchdog,
+                watchdog: watchdog.take(),
             },
             pipes,
         ))

@@ -4,7 +4,9 @@
 
 use std::io;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 
+use process_wrap::tokio::{CommandWrap, CommandWrapper};
 use tokio::process::{Child, Command};
 
 /// Ignores the stop signals the group receives, waits for EOF, then kills its own process group.
@@ -43,5 +45,43 @@ impl Watchdog {
     #[cfg(target_os = "linux")]
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
+    }
+}
+
+/// `CommandWrapper` that starts a [`Watchdog`] in the new child's process group as soon as it is
+/// spawned (the group exists from then on). A watchdog that cannot start is logged, not fatal:
+/// the sidecar still runs, without that guarantee. Take the watchdog with [`take`](Self::take).
+#[derive(Debug, Clone, Default)]
+pub struct InGroupWatchdog {
+    started: Arc<Mutex<Option<Watchdog>>>,
+}
+
+impl InGroupWatchdog {
+    /// The watchdog started for the last spawn, if any.
+    pub fn take(&self) -> Option<Watchdog> {
+        self.started
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+}
+
+impl CommandWrapper for InGroupWatchdog {
+    fn post_spawn(
+        &mut self,
+        _command: &mut Command,
+        child: &mut Child,
+        _core: &CommandWrap,
+    ) -> io::Result<()> {
+        let Some(group) = child.id() else {
+            return Ok(()); // already reaped: nothing to watch
+        };
+        match Watchdog::start(group) {
+            Ok(watchdog) => {
+                *self.started.lock().unwrap_or_else(|p| p.into_inner()) = Some(watchdog);
+            }
+            Err(e) => log::warn!("cannot start the watchdog for process group {group}: {e}"),
+        }
+        Ok(())
     }
 }
