@@ -88,10 +88,11 @@ export type PluginErrorKind =
   | 'io'
 
 /**
- * A {@link PluginErrorKind}, or `ipc` when the call did not reach the plugin (for example, a
- * command the app's capabilities do not allow).
+ * A {@link PluginErrorKind}; `ipc` when the call did not reach the plugin (for example, a
+ * command the app's capabilities do not allow); `foreignUrl` when {@link backendFetch} was given
+ * a path that leads away from the backend.
  */
-export type SidecarErrorKind = PluginErrorKind | 'ipc'
+export type SidecarErrorKind = PluginErrorKind | 'ipc' | 'foreignUrl'
 
 /**
  * How every function of this package rejects.
@@ -288,7 +289,9 @@ async function subscribe<T extends { name: string }>(
 /**
  * `fetch` against the backend: waits until the sidecar is ready, resolves `path` against its URL
  * and adds `Authorization: Bearer <token>` when the sidecar has a token (unless `init` sets its own
- * `Authorization` header).
+ * `Authorization` header). A `path` that resolves to another origin (`https://elsewhere/x`,
+ * `//elsewhere/x`) is refused with kind `foreignUrl` before anything is sent: the token goes to
+ * the backend only.
  *
  * @param path Path (and query) on the backend, e.g. `/api/items?page=2`.
  * @param init Passed on to `fetch`.
@@ -308,9 +311,16 @@ export async function backendFetch(
 ): Promise<Response> {
   await getBackendUrl(options.name, { timeoutMs: options.timeoutMs })
   const backend = await getBackend(options.name)
+  const url = new URL(path, backend.url)
+  if (url.origin !== new URL(backend.url).origin) {
+    throw new SidecarError(
+      'foreignUrl',
+      `backendFetch: ${JSON.stringify(path)} leads to ${url.origin}, not to sidecar \`${backend.name}\` at ${backend.url}`
+    )
+  }
   const headers = new Headers(init.headers)
   if (backend.token !== null && !headers.has('Authorization')) {
     headers.set('Authorization', `Bearer ${backend.token}`)
   }
-  return await fetch(new URL(path, backend.url), { ...init, headers })
+  return await fetch(url, { ...init, headers })
 }

@@ -176,6 +176,30 @@ describe('backendFetch', () => {
     expect(new Headers(init?.headers).get('Authorization')).toBe(`Bearer ${backend.token}`)
   })
 
+  test.each([
+    'https://elsewhere.example/x',
+    '//elsewhere.example/x',
+    'http://127.0.0.1:1/x',
+    'http://localhost:51234/x',
+    'file:///etc/passwd'
+  ])('refuses %s, which leads away from the backend, and sends nothing', async (path) => {
+    answer({ get_backend_url: () => backend.url, get_backend: () => backend })
+    const fetch = stubFetch()
+    await expect(backendFetch(path)).rejects.toMatchObject({ name: 'SidecarError', kind: 'foreignUrl' })
+    expect(fetch).not.toHaveBeenCalled()
+  })
+
+  test('relative paths stay on the backend', async () => {
+    answer({ get_backend_url: () => backend.url, get_backend: () => backend })
+    const fetch = stubFetch()
+    await backendFetch('api/items?page=2')
+    await backendFetch('/../api/x')
+    expect(fetch.mock.calls.map(([url]) => String(url))).toEqual([
+      'http://127.0.0.1:51234/api/items?page=2',
+      'http://127.0.0.1:51234/api/x'
+    ])
+  })
+
   test('sends no Authorization header when the sidecar has no token', async () => {
     answer({ get_backend_url: () => backend.url, get_backend: () => backendWithoutToken })
     const fetch = stubFetch()
