@@ -98,7 +98,8 @@ async fn readiness(dir: &Path, runs: u64) -> (f64, f64) {
             "serves_ok.py",
             "LISTEN_STAMP_FILE",
             &file,
-        ));
+        ))
+        .expect("a valid sidecar spec");
         let mut events = sidecar.subscribe();
         sidecar.start().await.unwrap();
         let ready_at = until(&mut events, State::Ready).await;
@@ -158,7 +159,8 @@ async fn crash_detection(dir: &Path, runs: u64) -> (f64, f64) {
             "serves_ok.py",
             "EXIT_STAMP_FILE",
             &file,
-        ));
+        ))
+        .expect("a valid sidecar spec");
         let mut events = sidecar.subscribe();
         sidecar.start().await.unwrap();
         let backend = sidecar.wait_ready(None).await.unwrap();
@@ -219,7 +221,8 @@ async fn stopping(dir: &Path, runs: u64) {
             "serves_ok.py",
             "EXIT_STAMP_FILE",
             &file,
-        ));
+        ))
+        .expect("a valid sidecar spec");
         sidecar.start().await.unwrap();
         sidecar.wait_ready(None).await.unwrap();
         sidecar.stop().await.unwrap();
@@ -227,7 +230,7 @@ async fn stopping(dir: &Path, runs: u64) {
 
         let mut spec = python_spec("bench", "ignores_sigterm.py");
         spec.shutdown_timeout = timeout;
-        let sidecar = SidecarHandle::new(spec);
+        let sidecar = SidecarHandle::new(spec).expect("a valid sidecar spec");
         sidecar.start().await.unwrap();
         sidecar.wait_ready(None).await.unwrap();
         let t = Instant::now();
@@ -254,7 +257,7 @@ fn cpu_time() -> Duration {
 async fn idle_cost(seconds: u64) {
     let mut spec = python_spec("bench", "serves_ok.py");
     spec.health.interval = Duration::from_secs(1);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).expect("a valid sidecar spec");
     sidecar.start().await.unwrap();
     sidecar.wait_ready(None).await.unwrap();
     let before = cpu_time();
@@ -278,7 +281,10 @@ async fn scale(counts: &[usize]) {
     println!("|---:|---:|---:|");
     for &n in counts {
         let handles: Vec<SidecarHandle> = (0..n)
-            .map(|i| SidecarHandle::new(python_spec(format!("s{i}"), "serves_ok.py")))
+            .map(|i| {
+                SidecarHandle::new(python_spec(format!("s{i}"), "serves_ok.py"))
+                    .expect("a valid sidecar spec")
+            })
             .collect();
         let t = Instant::now();
         for h in &handles {

@@ -25,7 +25,7 @@ async fn main() {
 
     let t0 = Instant::now();
     let stamp = move || format!("[{:>10.3} ms]", t0.elapsed().as_secs_f64() * 1000.0);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).expect("a valid sidecar spec");
     let mut events = sidecar.subscribe();
     let mut lines = sidecar.subscribe_logs();
     println!("{} supervisor pid {}", stamp(), std::process::id());

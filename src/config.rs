@@ -181,10 +181,15 @@ pub fn parse(value: serde_json::Value) -> Result<Config, Vec<String>> {
     })
 }
 
-/// Converts every sidecar into an engine spec and checks them all, with one message per problem.
-pub fn to_specs(config: &Config, resolver: &Resolver) -> Result<Vec<SidecarSpec>, Vec<String>> {
+/// Converts every configured sidecar into an engine spec, adds `extra` (the sidecars of
+/// `Builder::sidecar`), and checks them all together, with one message per problem.
+pub fn to_specs(
+    config: &Config,
+    resolver: &Resolver,
+    extra: Vec<SidecarSpec>,
+) -> Result<Vec<SidecarSpec>, Vec<String>> {
     let mut problems = Vec::new();
-    let mut specs = Vec::new();
+    let mut specs = extra;
     for (name, c) in &config.sidecars {
         match to_spec(name, c, resolver) {
             Ok(spec) => specs.push(spec),

@@ -19,7 +19,7 @@ fn resolver(use_dev: bool) -> Resolver {
 fn problems(config: serde_json::Value) -> Vec<String> {
     match parse(config) {
         Err(p) => p,
-        Ok(c) => to_specs(&c, &resolver(false)).expect_err("a bad config"),
+        Ok(c) => to_specs(&c, &resolver(false), Vec::new()).expect_err("a bad config"),
     }
 }
 
@@ -29,7 +29,7 @@ fn the_original_designs_config_needs_two_keys_and_gets_every_default() {
         json!({"sidecars": {"main": {"sidecar": "binaries/main", "portEnv": "MT_API_PORT"}}}),
     )
     .unwrap();
-    let spec = &to_specs(&c, &resolver(false)).unwrap()[0];
+    let spec = &to_specs(&c, &resolver(false), Vec::new()).unwrap()[0];
     assert_eq!(spec.program, PathBuf::from("/app/bin/main"));
     assert_eq!(spec.port_env, "MT_API_PORT");
     let defaults = SidecarSpec::new("main", "x", vec![]);
@@ -65,11 +65,11 @@ fn dev_replaces_the_program_in_development_builds_with_cwd_relative_to_the_app_c
         "dev": {"command": "python3", "args": ["sidecar/app.py"], "cwd": ".."}
     }}}))
     .unwrap();
-    let dev = &to_specs(&c, &resolver(true)).unwrap()[0];
+    let dev = &to_specs(&c, &resolver(true), Vec::new()).unwrap()[0];
     assert_eq!(dev.program, PathBuf::from("python3"));
     assert_eq!(dev.args, ["sidecar/app.py"]);
     assert_eq!(dev.cwd, Some(PathBuf::from("/src/app/src-tauri/..")));
-    let release = &to_specs(&c, &resolver(false)).unwrap()[0];
+    let release = &to_specs(&c, &resolver(false), Vec::new()).unwrap()[0];
     assert_eq!(release.program, PathBuf::from("/app/bin/main"));
 }
 

@@ -99,7 +99,7 @@ fn resolver() -> Resolver {
 
 fn check(value: Value) {
     let problems = match parse(value) {
-        Ok(config) => match to_specs(&config, &resolver()) {
+        Ok(config) => match to_specs(&config, &resolver(), Vec::new()) {
             Ok(_) => return,
             Err(problems) => problems,
         },

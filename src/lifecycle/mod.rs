@@ -30,8 +30,7 @@ pub(crate) fn setup<R: Runtime>(
 ) -> Result<(), Error> {
     let invalid = |problems| Error::Sidecar(SupervisorError::Config(problems));
     let config = parse(raw_config).map_err(invalid)?;
-    let mut specs = to_specs(&config, &resolve::for_this_app()?).map_err(invalid)?;
-    specs.extend(extra);
+    let specs = to_specs(&config, &resolve::for_this_app()?, extra).map_err(invalid)?;
     let mut emit_logs: BTreeSet<String> = config
         .sidecars
         .iter()

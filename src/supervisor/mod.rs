@@ -4,7 +4,7 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), tauri_plugin_sidecar::supervisor::SupervisorError> {
 //! use tauri_plugin_sidecar::supervisor::{SidecarHandle, SidecarSpec};
-//! let sidecar = SidecarHandle::new(SidecarSpec::new("api", "python3", vec!["app.py".into()]));
+//! let sidecar = SidecarHandle::new(SidecarSpec::new("api", "python3", vec!["app.py".into()]))?;
 //! sidecar.start().await?;
 //! let backend = sidecar.wait_ready(None).await?;
 //! println!("backend at {}", backend.url);

@@ -64,3 +64,22 @@ fn builder_sidecar_with_log_events_emits_its_output_lines() {
     );
     tauri::async_runtime::block_on(app.sidecars().stop_all());
 }
+
+#[test]
+fn a_configured_sidecar_may_depend_on_one_added_with_builder_sidecar() {
+    let extra = SidecarSpec::new("extra", "python3", vec![fixture("serves_ok.py")]);
+    let app = tauri::test::mock_builder()
+        .plugin(tauri_plugin_sidecar::Builder::new().sidecar(extra).build())
+        .build(context_with(json!({"sidecars": {"api": {
+            "command": "python3", "args": [fixture("serves_ok.py")], "dependsOn": ["extra"]
+        }}})))
+        .expect("sidecars of tauri.conf.json and of the Builder are checked together");
+    let url =
+        tauri::async_runtime::block_on(app.sidecars().backend_url(Some("api"), Some(PATIENCE)));
+    assert!(url.is_ok(), "{url:?}");
+    assert!(
+        app.sidecar("extra").unwrap().backend().is_some(),
+        "its dependency runs"
+    );
+    tauri::async_runtime::block_on(app.sidecars().stop_all());
+}

@@ -15,7 +15,7 @@ async fn outcome(mode: &str) -> Status {
     spec.restart.policy = RestartPolicy::Never;
     spec.startup_timeout = Duration::from_millis(3000);
     spec.health.timeout = Duration::from_millis(500);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     let end = until_state_in(&mut events, &[State::Ready, State::Failed]).await;

@@ -103,7 +103,7 @@ fn a_sidecar_outlives_the_runtimes_idle_blocking_threads() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let sidecar = SidecarHandle::new(spec("long", "serves_ok.py"));
+        let sidecar = SidecarHandle::new(spec("long", "serves_ok.py")).unwrap();
         let mut events = sidecar.subscribe();
         // A blocking thread exists now and will retire after 100 ms of idleness.
         tokio::task::spawn_blocking(|| ()).await.unwrap();

@@ -8,7 +8,7 @@ use crate::support::*;
 async fn a_child_that_writes_10_mb_at_once_is_not_blocked_and_lines_are_bounded() {
     let mut spec = spec("flood", "floods_stdout.py");
     spec.log_lines = 50;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut lines = sidecar.subscribe_logs();
     start_ready(&sidecar).await;
     until_line(&mut lines, |l| l == "flood done").await;
@@ -37,7 +37,7 @@ async fn a_child_that_writes_10_mb_at_once_is_not_blocked_and_lines_are_bounded(
 
 #[tokio::test]
 async fn stderr_lines_are_kept_with_their_stream() {
-    let sidecar = SidecarHandle::new(spec("stderr", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("stderr", "serves_ok.py")).unwrap();
     let mut lines = sidecar.subscribe_logs();
     start_ready(&sidecar).await;
     patiently(sidecar.stop()).await.unwrap();
@@ -53,7 +53,7 @@ async fn stderr_lines_are_kept_with_their_stream() {
 fn misbehaving(mode: &str) -> SidecarHandle {
     let mut spec = spec(&format!("output-{mode}"), "misbehaving_output.py");
     spec.env.insert("MODE".into(), mode.into());
-    SidecarHandle::new(spec)
+    SidecarHandle::new(spec).unwrap()
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn starting_then_ready_and_wait_ready_hands_out_the_url() {
-    let sidecar = SidecarHandle::new(spec("ready", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("ready", "serves_ok.py")).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     let backend = sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
@@ -29,7 +29,7 @@ async fn starting_then_ready_and_wait_ready_hands_out_the_url() {
 
 #[tokio::test]
 async fn a_slow_starter_becomes_ready_when_it_listens() {
-    let sidecar = SidecarHandle::new(spec("slow", "ready_after_2s.py"));
+    let sidecar = SidecarHandle::new(spec("slow", "ready_after_2s.py")).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
@@ -46,7 +46,7 @@ async fn exiting_before_ready_is_reported_at_once_with_status_and_stderr() {
     spec.restart.policy = RestartPolicy::Never;
     // Far beyond the test's patience: only an at-once report can pass.
     spec.startup_timeout = Duration::from_secs(3600);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     patiently(sidecar.start()).await.unwrap();
     let err = sidecar.wait_ready(Some(PATIENCE)).await.unwrap_err();
     assert_eq!(
@@ -82,7 +82,7 @@ fn not_restarted(name: &str, fixture: &str, startup_ms: u64) -> SidecarHandle {
     let mut spec = spec(name, fixture);
     spec.restart.policy = RestartPolicy::Never;
     spec.startup_timeout = Duration::from_millis(startup_ms);
-    SidecarHandle::new(spec)
+    SidecarHandle::new(spec).unwrap()
 }
 
 /// Why `sidecar`'s start failed, as `wait_ready` reports it.
@@ -97,7 +97,7 @@ async fn failure_of(sidecar: &SidecarHandle) -> String {
 async fn a_configured_expected_status_is_the_one_that_means_ready() {
     let mut spec = spec("healthy", "answers_healthy.py");
     spec.health.expect = "healthy".into();
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     patiently(sidecar.start()).await.unwrap();
     let backend = sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
     assert_eq!(
@@ -120,7 +120,7 @@ async fn by_default_only_status_ok_means_ready() {
 
 #[tokio::test]
 async fn wait_ready_times_out_while_still_starting() {
-    let sidecar = SidecarHandle::new(spec("waits", "answers_starting_forever.py"));
+    let sidecar = SidecarHandle::new(spec("waits", "answers_starting_forever.py")).unwrap();
     patiently(sidecar.start()).await.unwrap();
     let err = sidecar
         .wait_ready(Some(Duration::from_millis(200)))
@@ -136,7 +136,7 @@ async fn wait_ready_times_out_while_still_starting() {
 
 #[tokio::test]
 async fn wait_ready_errors_at_once_when_stopped_and_waits_through_a_requested_start() {
-    let sidecar = SidecarHandle::new(spec("stopped", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("stopped", "serves_ok.py")).unwrap();
     // No time to wait at all: the answer comes at once.
     assert_eq!(
         sidecar.wait_ready(Some(Duration::ZERO)).await.unwrap_err(),
@@ -158,7 +158,7 @@ async fn a_child_that_daemonises_fails_its_start_with_a_hint() {
     let mut spec = spec("daemon", "misbehaving_output.py");
     spec.env.insert("MODE".into(), "daemonises".into());
     spec.restart.policy = RestartPolicy::Never;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut lines = sidecar.subscribe_logs();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();

@@ -14,7 +14,7 @@ use State::{Failed, Ready, Restarting, Starting, Stopped};
 async fn a_crash_loop_ends_in_failed_after_the_budget() {
     let mut spec = spec("loop", "serves_ok.py");
     spec.restart.max_restarts = 2;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     // Every run crashes on request once it is ready: the sequence cannot depend on the load.
@@ -38,7 +38,7 @@ async fn a_crash_loop_ends_in_failed_after_the_budget() {
 async fn failed_starts_count_toward_the_budget() {
     let mut spec = spec("failing", "exits_before_ready.py");
     spec.restart.max_restarts = 3;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     let failed = until_state(&mut events, Failed).await;
@@ -51,7 +51,7 @@ async fn failed_starts_count_toward_the_budget() {
 
 #[tokio::test]
 async fn restarting_carries_the_reason_and_a_new_process_comes_up() {
-    let sidecar = SidecarHandle::new(spec("again", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("again", "serves_ok.py")).unwrap();
     let mut events = sidecar.subscribe();
     let first = start_ready(&sidecar).await;
     let _ = http_get(first.port.unwrap(), "/crash", None);
@@ -74,7 +74,7 @@ async fn a_restart_after_a_crash_serves_on_a_newly_chosen_free_port() {
     // Time to take the old port between the crash and the next start.
     spec.restart.initial_delay = Duration::from_millis(300);
     spec.restart.max_delay = Duration::from_millis(300);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     let first = start_ready(&sidecar).await;
     let old_port = first.port.unwrap();
@@ -105,7 +105,7 @@ async fn a_stop_during_backoff_cancels_the_pending_restart() {
     let backoff = Duration::from_millis(150);
     let mut spec = spec_with_backoff("backoff", backoff);
     let starts = Starts::recorded_by(&mut spec);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     until_state(&mut events, Restarting).await;
@@ -120,7 +120,7 @@ async fn a_stop_during_backoff_cancels_the_pending_restart() {
     // second sidecar, whose backoff is four times as long and begins only now, restarting.
     let mut witness = spec_with_backoff("backoff-witness", backoff * 4);
     witness.restart.max_restarts = 1;
-    let witness = SidecarHandle::new(witness);
+    let witness = SidecarHandle::new(witness).unwrap();
     let mut witness_events = witness.subscribe();
     patiently(witness.start()).await.unwrap();
     until_state(&mut witness_events, Restarting).await;
@@ -143,7 +143,7 @@ fn spec_with_backoff(name: &str, backoff: Duration) -> SidecarSpec {
 async fn a_requested_stop_never_restarts_even_with_policy_always() {
     let mut spec = spec("always", "serves_ok.py");
     spec.restart.policy = RestartPolicy::Always;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     start_ready(&sidecar).await;
     assert_eq!(states(&mut events, 2).await, [Starting, Ready]);
@@ -160,7 +160,7 @@ async fn a_requested_stop_never_restarts_even_with_policy_always() {
 
 #[tokio::test]
 async fn a_clean_exit_under_on_failure_stays_stopped() {
-    let sidecar = SidecarHandle::new(spec("clean", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("clean", "serves_ok.py")).unwrap();
     let mut events = sidecar.subscribe();
     let ready = start_ready(&sidecar).await;
     let _ = http_get(ready.port.unwrap(), "/exit0", None);
@@ -174,7 +174,7 @@ async fn a_clean_exit_under_on_failure_stays_stopped() {
 async fn start_after_failed_begins_with_a_fresh_budget() {
     let mut spec = spec("fresh", "exits_before_ready.py");
     spec.restart.max_restarts = 1;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     assert_eq!(until_state(&mut events, Failed).await.restarts, 1);
@@ -191,7 +191,7 @@ async fn staying_ready_longer_than_reset_after_brings_back_the_first_delay() {
     spec.restart.initial_delay = Duration::from_millis(20);
     spec.restart.max_delay = Duration::from_secs(10);
     spec.restart.reset_after = reset_after;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     // Two crashes as soon as it is ready: the delay doubles.
@@ -224,7 +224,7 @@ async fn staying_ready_longer_than_reset_after_brings_back_the_first_delay() {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn restart_replaces_a_ready_process() {
-    let sidecar = SidecarHandle::new(spec("manual", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("manual", "serves_ok.py")).unwrap();
     let first = start_ready(&sidecar).await;
     let mut events = sidecar.subscribe();
     patiently(sidecar.restart()).await.unwrap();
@@ -239,7 +239,7 @@ async fn restart_replaces_a_ready_process() {
 async fn a_requested_start_of_a_failed_sidecar_goes_straight_to_starting_with_a_fresh_count() {
     let mut spec = spec("again", "exits_before_ready.py");
     spec.restart.max_restarts = 1;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     let failed = until_state(&mut events, Failed).await;
@@ -264,7 +264,7 @@ async fn waiting_for_a_start_that_fails_exactly_as_the_last_one_did_gets_the_fai
     let mut spec = spec("missing", "serves_ok.py");
     spec.program = "/nonexistent/sidecar".into();
     spec.restart.policy = RestartPolicy::Never;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     patiently(sidecar.start()).await.unwrap();
     let first = sidecar.wait_ready(Some(PATIENCE)).await.unwrap_err();
     // Waiting begins while the start is still on its way, as a page that starts a sidecar and

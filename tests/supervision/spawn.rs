@@ -18,7 +18,7 @@ async fn the_child_gets_args_env_cwd_and_the_port_in_the_configured_variable() {
     spec.env
         .insert("PORT_ENV_NAME".into(), "MT_API_PORT".into());
     spec.port_env = "MT_API_PORT".into();
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut lines = sidecar.subscribe_logs();
     let ready = start_ready(&sidecar).await;
     let line = until_line(&mut lines, |l| l.starts_with("args")).await;
@@ -41,7 +41,7 @@ async fn the_child_gets_args_env_cwd_and_the_port_in_the_configured_variable() {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn the_child_leads_a_process_group_of_its_own() {
-    let sidecar = SidecarHandle::new(spec("group", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("group", "serves_ok.py")).unwrap();
     let pid = start_ready(&sidecar).await.pid.unwrap();
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     let pgid: u32 = stat
@@ -60,7 +60,7 @@ async fn the_child_leads_a_process_group_of_its_own() {
 
 #[tokio::test]
 async fn each_start_gets_a_free_port_that_is_served() {
-    let sidecar = SidecarHandle::new(spec("port", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("port", "serves_ok.py")).unwrap();
     let port = start_ready(&sidecar).await.port.unwrap();
     assert_eq!(
         http_get(port, "/api/health", None),
@@ -77,7 +77,7 @@ async fn a_fixed_port_in_use_is_an_error_naming_it_and_nothing_is_spawned() {
     spec.port = Some(port);
     spec.restart.policy = RestartPolicy::Never;
     let starts = Starts::recorded_by(&mut spec);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     let failed = until_state(&mut events, State::Failed).await;
@@ -101,7 +101,7 @@ async fn a_fixed_free_port_is_used() {
     let mut spec = spec("fixed-free", "serves_ok.py");
     spec.port = Some(port);
     let starts = Starts::recorded_by(&mut spec);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     assert_eq!(start_ready(&sidecar).await.port, Some(port));
     assert_eq!(starts.count(), 1);
     patiently(sidecar.stop()).await.unwrap();
@@ -111,7 +111,7 @@ async fn a_fixed_free_port_is_used() {
 async fn a_program_that_cannot_run_fails_with_the_reason() {
     let mut spec = SidecarSpec::new("missing", "no-such-program-for-sidecar-tests", vec![]);
     spec.restart.policy = RestartPolicy::Never;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     let error = until_state(&mut events, State::Failed).await.error.unwrap();
@@ -132,7 +132,7 @@ async fn the_child_inherits_no_descriptor_of_the_app_but_stdio() {
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     let write_end = fds[1];
     let target = std::fs::read_link(format!("/proc/self/fd/{write_end}")).unwrap();
-    let sidecar = SidecarHandle::new(spec("fds", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("fds", "serves_ok.py")).unwrap();
     let port = start_ready(&sidecar).await.port.unwrap();
     let (_, body) = http_get(port, &format!("/fd/{write_end}"), None);
     let seen: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -147,4 +147,19 @@ async fn the_child_inherits_no_descriptor_of_the_app_but_stdio() {
         libc::close(fds[0]);
         libc::close(write_end);
     }
+}
+
+#[tokio::test]
+async fn a_handle_refuses_a_spec_that_cannot_work_naming_the_key() {
+    let mut bad = spec("bad", "serves_ok.py");
+    bad.health.path = "api/health".into();
+    bad.depends_on = vec!["db".into()];
+    let err = SidecarHandle::new(bad).unwrap_err();
+    assert_eq!(
+        err,
+        tauri_plugin_sidecar::supervisor::SupervisorError::Config(vec![
+            "sidecars.bad.health.path must start with \"/\"".into(),
+            "sidecars.bad.dependsOn names `db`, which is not a declared sidecar".into(),
+        ])
+    );
 }

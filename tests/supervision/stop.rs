@@ -34,7 +34,7 @@ fn assert_killed_after(took: Duration, shutdown_timeout: Duration) {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_cooperative_child_stops_gracefully_and_frees_its_port() {
-    let sidecar = SidecarHandle::new(spec("graceful", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("graceful", "serves_ok.py")).unwrap();
     let mut lines = sidecar.subscribe_logs();
     let ready = start_ready(&sidecar).await;
     assert_eq!(
@@ -55,7 +55,7 @@ async fn a_child_that_ignores_sigterm_is_killed_after_the_timeout() {
     let shutdown_timeout = Duration::from_millis(300);
     let mut spec = spec("stubborn", "ignores_sigterm.py");
     spec.shutdown_timeout = shutdown_timeout;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let pid = start_ready(&sidecar).await.pid.unwrap();
     let (outcome, took) = timed_stop(&sidecar).await;
     assert_eq!(outcome, StopOutcome::Killed);
@@ -69,7 +69,7 @@ async fn a_grandchild_that_ignores_sigterm_is_killed_after_the_timeout() {
     let shutdown_timeout = Duration::from_millis(300);
     let mut spec = spec("tree", "spawns_grandchild.py");
     spec.shutdown_timeout = shutdown_timeout;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut lines = sidecar.subscribe_logs();
     patiently(sidecar.start()).await.unwrap();
     let grandchild = number_after(
@@ -92,7 +92,7 @@ async fn a_grandchild_that_ignores_sigterm_is_killed_after_the_timeout() {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_bootloader_like_parent_and_its_server_child_both_stop() {
-    let sidecar = SidecarHandle::new(spec("bootloader", "forwards_sigterm.py"));
+    let sidecar = SidecarHandle::new(spec("bootloader", "forwards_sigterm.py")).unwrap();
     let mut lines = sidecar.subscribe_logs();
     patiently(sidecar.start()).await.unwrap();
     let server = number_after(
@@ -111,7 +111,7 @@ async fn a_bootloader_like_parent_and_its_server_child_both_stop() {
 
 #[tokio::test]
 async fn stop_is_idempotent_and_valid_before_any_start() {
-    let sidecar = SidecarHandle::new(spec("idem", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("idem", "serves_ok.py")).unwrap();
     assert_eq!(
         patiently(sidecar.stop()).await.unwrap(),
         StopOutcome::NotRunning
@@ -130,7 +130,7 @@ async fn stop_is_idempotent_and_valid_before_any_start() {
 
 #[tokio::test]
 async fn two_stops_at_once_both_return_and_only_one_stops_the_process() {
-    let sidecar = SidecarHandle::new(spec("twice", "serves_ok.py"));
+    let sidecar = SidecarHandle::new(spec("twice", "serves_ok.py")).unwrap();
     let ready = start_ready(&sidecar).await;
     // Both requests are sent before either is answered.
     let (first, second) = patiently(async { tokio::join!(sidecar.stop(), sidecar.stop()) }).await;
@@ -154,7 +154,7 @@ async fn two_stops_at_once_both_return_and_only_one_stops_the_process() {
 async fn stopping_a_failed_sidecar_leaves_it_stopped_without_the_error() {
     let mut spec = spec("given-up", "exits_before_ready.py");
     spec.restart.policy = RestartPolicy::Never;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     let failed = until_state(&mut events, State::Failed).await;
@@ -175,7 +175,7 @@ async fn stopping_a_failed_sidecar_leaves_it_stopped_without_the_error() {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_stop_while_starting_ends_the_start() {
-    let sidecar = SidecarHandle::new(spec("early", "ready_after_2s.py"));
+    let sidecar = SidecarHandle::new(spec("early", "ready_after_2s.py")).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     let pid = until_state(&mut events, State::Starting).await.pid.unwrap();
@@ -192,7 +192,7 @@ async fn a_stop_while_starting_ends_the_start() {
 async fn dropping_every_handle_stops_the_sidecar() {
     let mut spec = spec("dropped", "spawns_grandchild.py");
     spec.shutdown_timeout = Duration::from_millis(300);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut lines = sidecar.subscribe_logs();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
@@ -216,7 +216,8 @@ async fn a_wrapper_shell_that_dies_at_once_leaves_its_server_time_to_shut_down()
         "wrapped",
         "sh",
         vec!["-c".into(), command],
-    ));
+    ))
+    .unwrap();
     let mut lines = sidecar.subscribe_logs();
     start_ready(&sidecar).await;
     assert_eq!(
@@ -232,7 +233,7 @@ async fn a_process_that_survives_sigkill_does_not_hang_the_stop() {
     let shutdown_timeout = Duration::from_millis(200);
     let mut spec = spec("stuck", "cannot_finish_dying.py");
     spec.shutdown_timeout = shutdown_timeout;
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut lines = sidecar.subscribe_logs();
     patiently(sidecar.start()).await.unwrap();
     let tracer = number_after(
@@ -269,7 +270,7 @@ fn a_runtime_shut_down_without_a_stop_takes_the_whole_group_with_it() {
         .build()
         .unwrap();
     let (pid, grandchild) = runtime.block_on(async {
-        let sidecar = SidecarHandle::new(spec("abandoned", "spawns_grandchild.py"));
+        let sidecar = SidecarHandle::new(spec("abandoned", "spawns_grandchild.py")).unwrap();
         let mut lines = sidecar.subscribe_logs();
         patiently(sidecar.start()).await.unwrap();
         let grandchild = number_after(

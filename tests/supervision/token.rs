@@ -11,7 +11,7 @@ async fn the_token_reaches_the_child_and_the_probe_and_nothing_else() {
     let mut spec = spec("secret", "requires_token.py");
     spec.token_env = Some("TOKEN".into());
     spec.restart.initial_delay = std::time::Duration::from_millis(10);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     let mut lines = sidecar.subscribe_logs();
     patiently(sidecar.start()).await.unwrap();

@@ -12,7 +12,7 @@ async fn a_crash_after_ready_is_noticed_with_its_status() {
     spec.restart.policy = RestartPolicy::Never;
     // Health checks far apart: only the exit itself can reveal the crash within the test's patience.
     spec.health.interval = Duration::from_secs(3600);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     let port = start_ready(&sidecar).await.port.unwrap();
     let _ = http_get(port, "/crash", None);
@@ -32,7 +32,7 @@ async fn a_server_that_hangs_after_ready_is_unhealthy_after_the_threshold() {
     spec.health.timeout = Duration::from_millis(200);
     spec.health.failure_threshold = 3;
     spec.shutdown_timeout = Duration::from_millis(500);
-    let sidecar = SidecarHandle::new(spec);
+    let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     let pid = start_ready(&sidecar).await.pid.unwrap();
     let failed = until_state(&mut events, State::Failed).await;

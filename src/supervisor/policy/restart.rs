@@ -90,6 +90,14 @@ impl RestartPlanner {
         Decision::Restart(delay)
     }
 
+    /// The backoff delays (without jitter) of `max_restarts` restarts in a row: a window no longer
+    /// than this can never hold the whole budget, so a crash loop would never be given up on.
+    pub fn budget_backoff(&self) -> Duration {
+        (0..self.spec.max_restarts.min(64))
+            .map(|attempt| self.delay(attempt, 0.5))
+            .sum()
+    }
+
     /// Delay before restart number `attempt` (0-based): doubling from the initial delay, ±20 %
     /// jitter, never above the maximum.
     pub fn delay(&self, attempt: u32, jitter: f64) -> Duration {

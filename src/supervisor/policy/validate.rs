@@ -5,7 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
-use crate::supervisor::spec::SidecarSpec;
+use hyper::http::uri::PathAndQuery;
+
+use super::restart::RestartPlanner;
+use crate::supervisor::spec::{RestartPolicy, SidecarSpec};
+
+/// The shortest interval between health checks of a ready sidecar: each one costs the sidecar a
+/// request and the app a timer wake-up.
+pub const MIN_HEALTH_INTERVAL: Duration = Duration::from_millis(100);
 
 /// One problem in the configuration of one sidecar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +37,18 @@ pub fn validate(specs: &[SidecarSpec]) -> Result<Vec<String>, Vec<ConfigProblem>
         check_one(spec, &mut problems);
         if !seen.insert(spec.name.as_str()) {
             problems.push(problem(&spec.name, "", "is declared twice"));
+        }
+    }
+    let mut fixed_ports: BTreeMap<u16, &str> = BTreeMap::new();
+    for spec in specs {
+        if let Some(port) = spec.port {
+            if let Some(first) = fixed_ports.insert(port, &spec.name) {
+                problems.push(problem(
+                    &spec.name,
+                    "port",
+                    &format!("is {port}, the fixed port of `{first}` too"),
+                ));
+            }
         }
     }
     for spec in specs {
@@ -92,6 +111,12 @@ fn check_one(spec: &SidecarSpec, problems: &mut Vec<ConfigProblem>) {
         "must start with \"/\"",
     );
     require(
+        !spec.health.path.starts_with('/')
+            || PathAndQuery::try_from(spec.health.path.as_str()).is_ok(),
+        "health.path",
+        "must be a valid URI path (percent-encode spaces and other special characters)",
+    );
+    require(
         spec.health.failure_threshold >= 1,
         "health.failureThreshold",
         "must be at least 1",
@@ -105,6 +130,11 @@ fn check_one(spec: &SidecarSpec, problems: &mut Vec<ConfigProblem>) {
         spec.token_env.as_ref().is_none_or(|t| !t.trim().is_empty()),
         "tokenEnv",
         "must not be empty",
+    );
+    require(
+        spec.token_env.as_ref() != Some(&spec.port_env),
+        "tokenEnv",
+        "must differ from portEnv (one variable cannot carry both the port and the token)",
     );
     require(
         spec.port != Some(0),
@@ -129,6 +159,27 @@ fn check_one(spec: &SidecarSpec, problems: &mut Vec<ConfigProblem>) {
         spec.restart.max_delay >= spec.restart.initial_delay,
         "restart.maxDelayMs",
         "must not be less than restart.initialDelayMs",
+    );
+    require(
+        spec.health.interval.is_zero() || spec.health.interval >= MIN_HEALTH_INTERVAL,
+        "health.intervalMs",
+        &format!("must be at least {} ms", MIN_HEALTH_INTERVAL.as_millis()),
+    );
+    require(
+        !(spec.restart.policy == RestartPolicy::Always && spec.restart.max_restarts == 0),
+        "restart.maxRestarts",
+        "must be at least 1 with policy `always` (0 never restarts)",
+    );
+    let backoff = RestartPlanner::new(spec.restart.clone()).budget_backoff();
+    require(
+        spec.restart.window.is_zero() || spec.restart.window > backoff,
+        "restart.windowMs",
+        &format!(
+            "must be longer than the {} ms of backoff that {} restarts wait, or the restart \
+             budget can never run out",
+            backoff.as_millis(),
+            spec.restart.max_restarts
+        ),
     );
 }
 
@@ -275,5 +326,52 @@ mod tests {
                 "sidecars.x is declared twice"
             ]
         );
+    }
+
+    #[test]
+    fn configurations_that_cannot_work_name_the_key() {
+        let mut same_variable = spec("a", &[]);
+        same_variable.token_env = Some("PORT".into());
+        let mut first = spec("b", &[]);
+        first.port = Some(8000);
+        let mut second = spec("c", &[]);
+        second.port = Some(8000);
+        let mut eager = spec("d", &[]);
+        eager.health.interval = Duration::from_millis(10);
+        let mut short_window = spec("e", &[]);
+        short_window.restart.window = Duration::from_millis(1000); // 5 restarts wait 3100 ms
+        let mut never_again = spec("f", &[]);
+        never_again.restart.policy = RestartPolicy::Always;
+        never_again.restart.max_restarts = 0;
+        let mut spaced = spec("g", &[]);
+        spaced.health.path = "/api/health check".into();
+        assert_eq!(
+            messages(&[
+                same_variable,
+                first,
+                second,
+                eager,
+                short_window,
+                never_again,
+                spaced
+            ]),
+            [
+                "sidecars.a.tokenEnv must differ from portEnv (one variable cannot carry both the \
+                 port and the token)",
+                "sidecars.d.health.intervalMs must be at least 100 ms",
+                "sidecars.e.restart.windowMs must be longer than the 3100 ms of backoff that 5 \
+                 restarts wait, or the restart budget can never run out",
+                "sidecars.f.restart.maxRestarts must be at least 1 with policy `always` (0 never \
+                 restarts)",
+                "sidecars.g.health.path must be a valid URI path (percent-encode spaces and other \
+                 special characters)",
+                "sidecars.c.port is 8000, the fixed port of `b` too",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_defaults_pass() {
+        assert_eq!(validate(&[spec("a", &[])]), Ok(vec!["a".to_owned()]));
     }
 }

@@ -21,9 +21,11 @@ pub struct SidecarHandle {
 }
 
 impl SidecarHandle {
-    /// Starts supervising `spec` on the current Tokio runtime. Nothing runs until [`start`](Self::start).
-    pub fn new(spec: SidecarSpec) -> Self {
-        Self::with_dependencies(spec, Vec::new())
+    /// Checks `spec` and starts supervising it on the current Tokio runtime. Nothing runs until
+    /// [`start`](Self::start). A spec with `depends_on` needs a [`Supervisor`](super::Supervisor).
+    pub fn new(spec: SidecarSpec) -> Result<Self, SupervisorError> {
+        crate::supervisor::check(std::slice::from_ref(&spec)).map_err(SupervisorError::Config)?;
+        Ok(Self::with_dependencies(spec, Vec::new()))
     }
 
     /// Like [`new`](Self::new), but every start first starts each dependency that is not running
