@@ -4,8 +4,8 @@ use serde::Serialize;
 
 pub use crate::supervisor::{LogLine, State, Status, Stream};
 
-/// `get_backend`: where the backend is and how to authenticate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `get_backend`: where the backend is and how to authenticate. `Debug` shows `[token]`.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackendInfo {
     /// The sidecar's name.
@@ -26,4 +26,15 @@ pub struct LogEntry {
     pub stream: Stream,
     /// The line.
     pub line: String,
+}
+
+impl std::fmt::Debug for BackendInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackendInfo")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("port", &self.port)
+            .field("token", &self.token.as_ref().map(|_| "[token]"))
+            .finish()
+    }
 }

@@ -115,8 +115,8 @@ pub enum StopOutcome {
     Unkillable,
 }
 
-/// The backend's address as handed to a frontend.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The backend's address as handed to a frontend. `Debug` shows `[token]` for the token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Backend {
     /// `http://127.0.0.1:<port>`.
     pub url: String,
@@ -124,4 +124,17 @@ pub struct Backend {
     pub port: u16,
     /// The bearer token of the current start, when the sidecar has one.
     pub token: Option<String>,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend")
+            .field("url", &self.url)
+            .field("port", &self.port)
+            .field(
+                "token",
+                &crate::supervisor::platform::token::hidden(&self.token),
+            )
+            .finish()
+    }
 }

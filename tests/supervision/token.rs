@@ -1,5 +1,6 @@
 //! 7: a fresh bearer token per start, sent by the probes, and never shown in status, events, errors,
-//! output or log records, even when the sidecar prints it.
+//! output, log records or `Debug` output, even when the sidecar prints it, cuts it in a long line,
+//! or quotes it in its health answer.
 
 use tauri_plugin_sidecar::supervisor::{SidecarHandle, State};
 
@@ -11,6 +12,8 @@ async fn the_token_reaches_the_child_and_the_probe_and_nothing_else() {
     let mut spec = spec("secret", "requires_token.py");
     spec.token_env = Some("TOKEN".into());
     spec.restart.initial_delay = std::time::Duration::from_millis(10);
+    spec.health.interval = std::time::Duration::from_millis(100);
+    spec.health.failure_threshold = 1;
     let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     let mut lines = sidecar.subscribe_logs();
@@ -25,6 +28,26 @@ async fn the_token_reaches_the_child_and_the_probe_and_nothing_else() {
         printed, "starting with token [token]",
         "the printed token is redacted"
     );
+    let long = until_line(&mut lines, |l| l.starts_with("xxxx")).await;
+    assert!(
+        !long.contains(&token[..10]),
+        "a part of the token survived the cut"
+    );
+
+    // Unhealthy: the reason quotes the health answer, which quotes the token.
+    let _ = http_get(backend.port, "/sicken", Some(&token));
+    let sickened = until_state(&mut events, State::Restarting).await;
+    assert!(
+        sickened
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("sick [token]"),
+        "{sickened:?}"
+    );
+    let backend = sidecar.wait_ready(Some(PATIENCE)).await.unwrap();
+    let first_token = token;
+    let token = backend.token.clone().expect("a token");
 
     // A crash: the error quotes the last stderr lines, where the fixture printed its token.
     let _ = http_get(backend.port, "/crash", Some(&token));
@@ -45,7 +68,12 @@ async fn the_token_reaches_the_child_and_the_probe_and_nothing_else() {
     );
     patiently(sidecar.stop()).await.unwrap();
 
-    let mut seen = vec![format!("{restarting:?}")];
+    let mut seen = vec![
+        format!("{restarting:?}"),
+        format!("{sickened:?}"),
+        format!("{second:?}"),
+        format!("{sidecar:?}"),
+    ];
     while let Ok(status) = events.try_recv() {
         seen.push(serde_json::to_string(&status).unwrap());
     }
@@ -57,7 +85,7 @@ async fn the_token_reaches_the_child_and_the_probe_and_nothing_else() {
             .any(|s| s.contains("sidecar::secret: starting with token [token]")),
         "the log records were captured: {seen:#?}"
     );
-    for secret in [&token, second.token.as_ref().unwrap()] {
+    for secret in [&first_token, &token, second.token.as_ref().unwrap()] {
         let leaks: Vec<_> = seen
             .iter()
             .filter(|s| s.contains(secret.as_str()))

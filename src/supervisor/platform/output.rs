@@ -1,8 +1,11 @@
-//! Reads a child's output pipe to the end, always, splitting it into lines of bounded length.
-//! A child whose pipe is not drained blocks once the pipe is full; one endless line must not
-//! grow memory without bound.
+//! Reads a child's output pipe to the end, always, splitting it into lines of bounded length with
+//! the sidecar's token removed. A child whose pipe is not drained blocks once the pipe is full; one
+//! endless line must not grow memory without bound; the token is removed before a line is cut, so
+//! that no part of one that straddles the cut survives.
 
 use tokio::io::{AsyncRead, AsyncReadExt};
+
+use super::token::redact;
 
 /// Longest line kept; the rest of a longer line is dropped and the line is marked as cut.
 pub const MAX_LINE_BYTES: usize = 16 * 1024;
@@ -11,9 +14,14 @@ pub const MAX_LINE_BYTES: usize = 16 * 1024;
 pub const CUT_MARK: &str = " …[line cut]";
 
 /// Reads `pipe` until EOF (or a read error) and calls `on_line` for every line, without its
-/// line ending; invalid UTF-8 is replaced.
-pub async fn drain_lines(mut pipe: impl AsyncRead + Unpin, mut on_line: impl FnMut(String)) {
-    let mut splitter = LineSplitter::default();
+/// line ending and with every occurrence of `secret` replaced by `[token]`; invalid UTF-8 is
+/// replaced.
+pub async fn drain_lines(
+    mut pipe: impl AsyncRead + Unpin,
+    secret: Option<String>,
+    mut on_line: impl FnMut(String),
+) {
+    let mut splitter = LineSplitter::redacting(secret);
     let mut chunk = vec![0u8; 8 * 1024];
     loop {
         match pipe.read(&mut chunk).await {
@@ -24,14 +32,40 @@ pub async fn drain_lines(mut pipe: impl AsyncRead + Unpin, mut on_line: impl FnM
     splitter.finish(&mut on_line);
 }
 
-/// Splits a byte stream into bounded lines.
-#[derive(Debug, Default)]
+/// Splits a byte stream into bounded lines. `Debug` shows `[token]` for the secret.
+#[derive(Default)]
 pub struct LineSplitter {
     line: Vec<u8>,
     cut: bool,
+    /// Removed from every line; lines are kept this much longer until it is.
+    secret: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for LineSplitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LineSplitter")
+            .field("line_bytes", &self.line.len())
+            .field("cut", &self.cut)
+            .field("secret", &super::token::hidden(&self.secret))
+            .finish()
+    }
 }
 
 impl LineSplitter {
+    /// A splitter that replaces `secret` in every line by `[token]`.
+    pub fn redacting(secret: Option<String>) -> Self {
+        Self {
+            secret: secret.filter(|s| !s.is_empty()).map(String::into_bytes),
+            ..Self::default()
+        }
+    }
+
+    /// How many bytes of a line are kept before redaction: a secret that begins before the cut
+    /// must be whole to be found.
+    fn keep(&self) -> usize {
+        MAX_LINE_BYTES + self.secret.as_ref().map_or(0, Vec::len)
+    }
+
     /// Feeds bytes; calls `on_line` for each completed line.
     pub fn push(&mut self, mut bytes: &[u8], on_line: &mut impl FnMut(String)) {
         while !bytes.is_empty() {
@@ -39,7 +73,7 @@ impl LineSplitter {
                 Some(i) => (&bytes[..i], &bytes[i + 1..], true),
                 None => (bytes, &[][..], false),
             };
-            let room = MAX_LINE_BYTES - self.line.len();
+            let room = self.keep() - self.line.len();
             if part.len() > room {
                 self.cut = true;
             }
@@ -62,8 +96,14 @@ impl LineSplitter {
         if self.line.last() == Some(&b'\r') {
             self.line.pop();
         }
-        let mut text = String::from_utf8_lossy(&self.line).into_owned();
-        if self.cut {
+        let mut line = match &self.secret {
+            Some(secret) => redact(&self.line, secret),
+            None => std::mem::take(&mut self.line),
+        };
+        let cut = self.cut || line.len() > MAX_LINE_BYTES;
+        line.truncate(MAX_LINE_BYTES);
+        let mut text = String::from_utf8_lossy(&line).into_owned();
+        if cut {
             text.push_str(CUT_MARK);
         }
         self.line.clear();
@@ -94,6 +134,31 @@ mod tests {
     #[test]
     fn invalid_utf8_is_replaced() {
         assert_eq!(split(&[b"ok \xff\xfe end\n"]), ["ok \u{fffd}\u{fffd} end"]);
+    }
+
+    #[test]
+    fn a_token_that_straddles_the_cut_leaves_no_part_behind() {
+        let token = "0123456789abcdef".repeat(4);
+        let mut line = "x".repeat(MAX_LINE_BYTES - 10).into_bytes();
+        line.extend_from_slice(token.as_bytes());
+        line.extend_from_slice(b" and again ");
+        line.extend_from_slice(token.as_bytes());
+        line.push(b'\n');
+        let mut s = LineSplitter::redacting(Some(token.clone()));
+        let mut out = Vec::new();
+        s.push(&line, &mut |l| out.push(l));
+        assert_eq!(out.len(), 1);
+        assert!(
+            !out[0].contains(&token[..10]),
+            "a part of the token survived the cut"
+        );
+        assert!(
+            out[0].ends_with(&format!("[token] an{CUT_MARK}")),
+            "{out:?}"
+        );
+        let short = format!("Bearer {token}\n");
+        s.push(short.as_bytes(), &mut |l| out.push(l));
+        assert_eq!(out[1], "Bearer [token]");
     }
 
     #[test]

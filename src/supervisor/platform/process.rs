@@ -17,8 +17,9 @@ use crate::supervisor::status::StopOutcome;
 /// microseconds; a process stuck in the kernel may never go, and must not hang the stop.
 pub const KILL_GRACE: Duration = Duration::from_secs(5);
 
-/// What to execute.
-#[derive(Debug, Clone)]
+/// What to execute. `Debug` shows the names of the environment variables, not their values,
+/// one of which may be a token.
+#[derive(Clone)]
 pub struct LaunchPlan {
     /// Program path or name on `PATH`.
     pub program: PathBuf,
@@ -28,6 +29,18 @@ pub struct LaunchPlan {
     pub env: Vec<(String, OsString)>,
     /// Working directory.
     pub cwd: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for LaunchPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let env: Vec<&str> = self.env.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("LaunchPlan")
+            .field("program", &self.program)
+            .field("args", &self.args)
+            .field("env", &env)
+            .field("cwd", &self.cwd)
+            .finish()
+    }
 }
 
 /// A running (or exited, not yet cleaned up) sidecar process group.

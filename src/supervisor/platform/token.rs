@@ -10,16 +10,39 @@ pub fn fresh_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What replaces the token in output lines.
+/// What replaces the token in output lines, and in `Debug` output.
 pub const REDACTED: &str = "[token]";
 
-/// `line` with every occurrence of `token` replaced by [`REDACTED`]: a server that logs its own
-/// environment or request headers must not spread its token to logs and webviews.
-pub fn redact(line: String, token: Option<&str>) -> String {
-    match token {
-        Some(token) if !token.is_empty() && line.contains(token) => line.replace(token, REDACTED),
-        _ => line,
+/// Shown by `Debug` in place of a token.
+pub struct Hidden;
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(REDACTED)
     }
+}
+
+/// `token` for a `Debug` impl: `Some([token])` or `None`.
+pub fn hidden<T>(token: &Option<T>) -> Option<Hidden> {
+    token.as_ref().map(|_| Hidden)
+}
+
+/// `bytes` with every occurrence of `token` replaced by [`REDACTED`]: a server that logs its own
+/// environment or request headers, or echoes them in its health answer, must not spread its
+/// token to logs, errors and webviews.
+pub fn redact(bytes: &[u8], token: &[u8]) -> Vec<u8> {
+    if token.is_empty() {
+        return bytes.to_vec();
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(token.len()).position(|w| w == token) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(REDACTED.as_bytes());
+        rest = &rest[at + token.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 #[cfg(test)]
@@ -34,11 +57,11 @@ mod tests {
 
     #[test]
     fn the_token_is_replaced_wherever_it_appears() {
-        let line = "Authorization: Bearer abc, again abc".to_owned();
+        let line = b"Authorization: Bearer abc, again abc";
         assert_eq!(
-            super::redact(line.clone(), Some("abc")),
-            "Authorization: Bearer [token], again [token]"
+            super::redact(line, b"abc"),
+            b"Authorization: Bearer [token], again [token]"
         );
-        assert_eq!(super::redact(line.clone(), None), line);
+        assert_eq!(super::redact(line, b""), line);
     }
 }

@@ -93,11 +93,11 @@ impl Attempt {
             .into_iter()
             .map(|(stream, pipe)| {
                 let (shared, seen, secret) = (shared.clone(), output_seen.clone(), token.clone());
-                tokio::spawn(drain_lines(pipe, move |line| {
+                tokio::spawn(drain_lines(pipe, secret, move |line| {
                     shared.record_line(LogLine {
                         name: shared.name.clone(),
                         stream,
-                        line: token::redact(line, secret.as_deref()),
+                        line,
                     });
                     seen.notify_one();
                 }))

@@ -6,13 +6,13 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::{sleep, timeout, Instant};
 
-use crate::supervisor::platform::probe;
+use crate::supervisor::platform::{probe, token};
 use crate::supervisor::policy::health_verdict::{judge, Verdict};
 use crate::supervisor::policy::ready_schedule::{connect_retry_delay, not_ready_retry_delay};
 use crate::supervisor::spec::HealthSpec;
 
-/// Where and how to probe one start of a sidecar.
-#[derive(Debug, Clone)]
+/// Where and how to probe one start of a sidecar. `Debug` shows `[token]` for the token.
+#[derive(Clone)]
 pub struct ProbeTarget {
     /// The port of this start.
     pub port: u16,
@@ -20,6 +20,16 @@ pub struct ProbeTarget {
     pub token: Option<String>,
     /// The probe settings.
     pub health: HealthSpec,
+}
+
+impl std::fmt::Debug for ProbeTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProbeTarget")
+            .field("port", &self.port)
+            .field("token", &token::hidden(&self.token))
+            .field("health", &self.health)
+            .finish()
+    }
 }
 
 impl ProbeTarget {
@@ -52,7 +62,12 @@ impl ProbeTarget {
     async fn ask(&self, stream: tokio::net::TcpStream) -> Result<(), String> {
         let answer =
             probe::get(stream, self.port, &self.health.path, self.token.as_deref()).await?;
-        match judge(answer.status, &answer.body, &self.health.expect) {
+        // A verdict may quote the body, and the reason ends up in `status.error`.
+        let body = match &self.token {
+            Some(token) => token::redact(&answer.body, token.as_bytes()).into(),
+            None => answer.body,
+        };
+        match judge(answer.status, &body, &self.health.expect) {
             Verdict::Healthy => Ok(()),
             Verdict::Unhealthy(reason) => Err(reason),
         }
