@@ -6,6 +6,9 @@ const COMMANDS: &[&str] = &[
     "stop",
     "restart",
     "logs",
+    "watch_status",
+    "watch_logs",
+    "unwatch",
 ];
 
 fn main() {

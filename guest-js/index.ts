@@ -14,8 +14,8 @@
  * @module
  */
 
-import { invoke } from '@tauri-apps/api/core'
-import { listen, type UnlistenFn } from '@tauri-apps/api/event'
+import { Channel, invoke } from '@tauri-apps/api/core'
+import type { UnlistenFn } from '@tauri-apps/api/event'
 
 export type { UnlistenFn }
 
@@ -69,7 +69,7 @@ export interface LogEntry {
   line: string
 }
 
-/** One output line of a sidecar with `emitLogs: true`, as `onLog` receives it. */
+/** One output line of a sidecar, as `onLog` receives it. */
 export interface LogEvent extends LogEntry {
   /** The sidecar's name. */
   name: string
@@ -116,11 +116,6 @@ export class SidecarError extends Error {
     this.kind = kind
   }
 }
-
-/** Name of the event carrying a {@link SidecarStatus} on every state change. */
-export const STATUS_EVENT = 'sidecar://status'
-/** Name of the event carrying a {@link LogEvent} per output line of sidecars with `emitLogs`. */
-export const LOG_EVENT = 'sidecar://log'
 
 function toSidecarError(raw: unknown): SidecarError {
   if (raw instanceof SidecarError) return raw
@@ -242,8 +237,9 @@ export async function logs(name: string, lines?: number): Promise<LogEntry[]> {
 }
 
 /**
- * Calls `handler` on every state change of every sidecar, or of `options.name` only.
- * Resolves to a function that stops the handler.
+ * Calls `handler` on every state change of every sidecar, or of `options.name` only. The changes
+ * come over an IPC channel to this page alone (`watch_status`, in `sidecar:default`). Resolves
+ * to a function that stops them.
  *
  * @example
  * ```ts
@@ -256,12 +252,13 @@ export async function onStatus(
   handler: (status: SidecarStatus) => void,
   options: { name?: string } = {}
 ): Promise<UnlistenFn> {
-  return await subscribe(STATUS_EVENT, handler, options.name)
+  return await watch('watch_status', 'onStatus', handler, options.name)
 }
 
 /**
- * Calls `handler` with every output line of sidecars configured with `emitLogs: true`, or of
- * `options.name` only. Resolves to a function that stops the handler.
+ * Calls `handler` with every output line of every sidecar, or of `options.name` only, from now
+ * on. The lines come over an IPC channel to this page alone; it needs the
+ * `sidecar:allow-watch-logs` permission. Resolves to a function that stops them.
  *
  * @example
  * ```ts
@@ -272,18 +269,22 @@ export async function onLog(
   handler: (line: LogEvent) => void,
   options: { name?: string } = {}
 ): Promise<UnlistenFn> {
-  return await subscribe(LOG_EVENT, handler, options.name)
+  return await watch('watch_logs', 'onLine', handler, options.name)
 }
 
-/** Listens to `event`, passing on the payloads of sidecar `name` (of all when undefined). */
-async function subscribe<T extends { name: string }>(
-  event: string,
+/** Starts the stream of `command` on a new channel (argument `argument`) for `handler`. */
+async function watch<T>(
+  command: string,
+  argument: string,
   handler: (payload: T) => void,
   name: string | undefined
 ): Promise<UnlistenFn> {
-  return await listen<T>(event, ({ payload }) => {
-    if (name === undefined || payload.name === name) handler(payload)
-  })
+  const channel = new Channel<T>(handler)
+  await call<null>(command, { name, [argument]: channel })
+  return () => {
+    channel.onmessage = () => {}
+    call<null>('unwatch', { channel: channel.id }).catch(() => {})
+  }
 }
 
 /**

@@ -44,6 +44,14 @@ impl Sidecars {
         }
     }
 
+    /// The sidecar called `name`, or all of them (dependencies first) when `name` is `None`.
+    pub fn named(&self, name: Option<&str>) -> Result<Vec<&SidecarHandle>> {
+        match name {
+            Some(name) => Ok(vec![self.supervisor.get(name)?]),
+            None => Ok(self.all().collect()),
+        }
+    }
+
     /// All sidecars, dependencies first.
     pub fn all(&self) -> impl Iterator<Item = &SidecarHandle> {
         self.supervisor.handles()
@@ -76,10 +84,11 @@ impl Sidecars {
 
     /// Status of one sidecar, or of all when `name` is `None`.
     pub fn status(&self, name: Option<&str>) -> Result<Vec<Status>> {
-        match name {
-            Some(name) => Ok(vec![self.supervisor.get(name)?.status()]),
-            None => Ok(self.all().map(SidecarHandle::status).collect()),
-        }
+        Ok(self
+            .named(name)?
+            .into_iter()
+            .map(SidecarHandle::status)
+            .collect())
     }
 
     /// Starts a sidecar (a `failed` one too), after the dependencies it needs.
@@ -143,7 +152,6 @@ impl Sidecars {
     }
 
     /// The engine's runtime, for the plugin's own hooks.
-    #[cfg(unix)]
     pub(crate) fn runtime(&self) -> &Arc<EngineRuntime> {
         &self.runtime
     }

@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
-use tauri::{command, AppHandle, Runtime};
+use tauri::ipc::Channel;
+use tauri::{command, AppHandle, Manager, Runtime, Webview};
 
 use crate::error::Result;
-use crate::models::{BackendInfo, LogEntry, Status};
+use crate::models::{BackendInfo, LogEntry, LogLine, Status};
+use crate::streams::Streams;
 use crate::SidecarExt;
 
 #[command]
@@ -54,4 +56,44 @@ pub(crate) fn logs<R: Runtime>(
     lines: Option<usize>,
 ) -> Result<Vec<LogEntry>> {
     app.sidecars().logs(&name, lines)
+}
+
+/// Streams every status change of sidecar `name` (of all when omitted) to `on_status`.
+#[command]
+pub(crate) fn watch_status<R: Runtime>(
+    app: AppHandle<R>,
+    webview: Webview<R>,
+    name: Option<String>,
+    on_status: Channel<Status>,
+) -> Result<()> {
+    let sidecars = app.sidecars();
+    let sources = sidecars.named(name.as_deref())?.into_iter();
+    let sources = sources.map(|h| h.subscribe()).collect();
+    let runtime = sidecars.runtime().handle();
+    app.state::<Streams>()
+        .watch(&app, runtime, webview.label(), on_status, sources);
+    Ok(())
+}
+
+/// Streams every output line of sidecar `name` (of all when omitted) to `on_line`.
+#[command]
+pub(crate) fn watch_logs<R: Runtime>(
+    app: AppHandle<R>,
+    webview: Webview<R>,
+    name: Option<String>,
+    on_line: Channel<LogLine>,
+) -> Result<()> {
+    let sidecars = app.sidecars();
+    let sources = sidecars.named(name.as_deref())?.into_iter();
+    let sources = sources.map(|h| h.subscribe_logs()).collect();
+    let runtime = sidecars.runtime().handle();
+    app.state::<Streams>()
+        .watch(&app, runtime, webview.label(), on_line, sources);
+    Ok(())
+}
+
+/// Ends the stream this page started on channel `channel`.
+#[command]
+pub(crate) fn unwatch<R: Runtime>(app: AppHandle<R>, webview: Webview<R>, channel: u32) {
+    app.state::<Streams>().unwatch(webview.label(), channel);
 }

@@ -62,9 +62,6 @@ pub struct SidecarConfig {
     /// Sidecars that must be ready first.
     #[serde(default)]
     pub depends_on: Vec<String>,
-    /// Emit `sidecar://log` events for each output line.
-    #[serde(default)]
-    pub emit_logs: bool,
     /// Output lines kept for `logs`.
     pub log_lines: Option<usize>,
 }

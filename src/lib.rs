@@ -16,6 +16,7 @@ mod engine_runtime;
 mod error;
 mod lifecycle;
 pub mod models;
+mod streams;
 pub mod supervisor;
 
 use tauri::plugin::TauriPlugin;
@@ -23,7 +24,6 @@ use tauri::{Manager, Runtime};
 
 pub use api::Sidecars;
 pub use error::{Error, Result};
-pub use lifecycle::{LOG_EVENT, STATUS_EVENT};
 pub use supervisor::SidecarSpec;
 
 /// The plugin with the sidecars of `tauri.conf.json`.
@@ -35,7 +35,6 @@ pub fn init<R: Runtime>() -> TauriPlugin<R, Option<serde_json::Value>> {
 #[derive(Debug, Default)]
 pub struct Builder {
     specs: Vec<SidecarSpec>,
-    emit_logs: Vec<String>,
 }
 
 impl Builder {
@@ -50,12 +49,6 @@ impl Builder {
         self
     }
 
-    /// Adds a sidecar whose output lines are emitted as `sidecar://log` events.
-    pub fn sidecar_with_log_events(mut self, spec: SidecarSpec) -> Self {
-        self.emit_logs.push(spec.name.clone());
-        self.sidecar(spec)
-    }
-
     /// The plugin.
     pub fn build<R: Runtime>(self) -> TauriPlugin<R, Option<serde_json::Value>> {
         tauri::plugin::Builder::<R, Option<serde_json::Value>>::new("sidecar")
@@ -67,10 +60,13 @@ impl Builder {
                 commands::stop,
                 commands::restart,
                 commands::logs,
+                commands::watch_status,
+                commands::watch_logs,
+                commands::unwatch,
             ])
             .setup(move |app, api| {
                 let raw = api.config().clone().unwrap_or(serde_json::Value::Null);
-                lifecycle::setup(app, raw, self.specs, self.emit_logs)?;
+                lifecycle::setup(app, raw, self.specs)?;
                 Ok(())
             })
             .on_event(lifecycle::on_event)

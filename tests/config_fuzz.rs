@@ -34,7 +34,6 @@ const KEYS: &[&str] = &[
     "shutdownTimeoutMs",
     "autostart",
     "dependsOn",
-    "emitLogs",
     "logLines",
 ];
 

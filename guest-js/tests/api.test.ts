@@ -2,7 +2,7 @@
 // the samples the Rust models produce (models.generated.ts).
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks'
-import { emit } from '@tauri-apps/api/event'
+import { Channel } from '@tauri-apps/api/core'
 
 import {
   backendFetch,
@@ -123,36 +123,48 @@ describe('errors', () => {
   })
 })
 
-describe('events', () => {
-  test('onStatus receives every status until unlistened', async () => {
-    answer({})
+describe('streams', () => {
+  /** Delivers `messages` to the channel passed as `argument` of the last call, as the plugin does. */
+  function deliver(argument: string, ...messages: unknown[]) {
+    const channel = (calls[calls.length - 1].args as Record<string, Channel<unknown>>)[argument]
+    messages.forEach((message, index) =>
+      (window as any).__TAURI_INTERNALS__.runCallback(channel.id, { message, index })
+    )
+    return channel
+  }
+
+  test('onStatus opens a status stream for this page and ends it when unlistened', async () => {
+    answer({ watch_status: () => null, unwatch: () => null })
     const seen: SidecarStatus[] = []
-    const unlisten = await onStatus((s) => seen.push(s))
-    await emit('sidecar://status', readyStatus)
-    await emit('sidecar://status', stoppedStatus)
-    unlisten()
-    await emit('sidecar://status', readyStatus)
+    const unlisten = await onStatus((s) => seen.push(s), { name: 'api' })
+    expect(calls[0].cmd).toBe('plugin:sidecar|watch_status')
+    expect((calls[0].args as any).name).toBe('api')
+    const channel = deliver('onStatus', readyStatus, stoppedStatus)
     expect(seen).toEqual([readyStatus, stoppedStatus])
-  })
-
-  test('onStatus with a name ignores the other sidecars', async () => {
-    answer({})
-    const seen: string[] = []
-    const unlisten = await onStatus((s) => seen.push(s.name), { name: 'worker' })
-    await emit('sidecar://status', readyStatus)
-    await emit('sidecar://status', stoppedStatus)
     unlisten()
-    expect(seen).toEqual(['worker'])
+    await vi.waitFor(() => expect(calls.map((c) => c.cmd)).toContain('plugin:sidecar|unwatch'))
+    expect(calls[calls.length - 1].args).toEqual({ channel: channel.id })
   })
 
-  test('onLog receives output lines until unlistened', async () => {
-    answer({})
+  test('onLog opens an output stream and stops calling the handler when unlistened', async () => {
+    answer({ watch_logs: () => null, unwatch: () => null })
     const seen: LogEvent[] = []
     const unlisten = await onLog((l) => seen.push(l))
-    await emit('sidecar://log', logEvent)
+    expect(calls[0].cmd).toBe('plugin:sidecar|watch_logs')
+    const channel = deliver('onLine', logEvent)
     unlisten()
-    await emit('sidecar://log', logEvent)
+    ;(window as any).__TAURI_INTERNALS__.runCallback(channel.id, { message: logEvent, index: 1 })
     expect(seen).toEqual([logEvent])
+  })
+
+  test('a page without the permission gets the refusal as a SidecarError', async () => {
+    const refusal = 'sidecar.watch_logs not allowed. Permissions associated with this command: sidecar:allow-watch-logs'
+    answer({
+      watch_logs: () => {
+        throw refusal
+      }
+    })
+    await expect(onLog(() => {})).rejects.toMatchObject({ kind: 'ipc', message: refusal })
   })
 })
 

@@ -1,24 +1,21 @@
-//! The plugin's hooks: validate and start at setup (without blocking), forward engine events to
-//! the webviews, and stop every sidecar whichever way the app ends: `RunEvent::Exit`, Tauri's
+//! The plugin's hooks: validate and start at setup (without blocking), and stop every sidecar
+//! whichever way the app ends: `RunEvent::Exit`, Tauri's
 //! cleanup before exit (all that `AppHandle::restart` runs on the main thread), and on Unix the
 //! signals that would otherwise end the process without any exit hook.
 
 mod exit;
-mod forward;
 mod resolve;
 #[cfg(unix)]
 mod signals;
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use tauri::{AppHandle, Manager, RunEvent, Runtime};
 
-pub use forward::{LOG_EVENT, STATUS_EVENT};
-
 use crate::config::{parse, to_specs};
 use crate::engine_runtime::EngineRuntime;
 use crate::error::Error;
+use crate::streams::Streams;
 use crate::supervisor::{SidecarSpec, Supervisor, SupervisorError};
 use crate::Sidecars;
 
@@ -26,25 +23,14 @@ pub(crate) fn setup<R: Runtime>(
     app: &AppHandle<R>,
     raw_config: serde_json::Value,
     extra: Vec<SidecarSpec>,
-    extra_log_events: Vec<String>,
 ) -> Result<(), Error> {
     let invalid = |problems| Error::Sidecar(SupervisorError::Config(problems));
     let config = parse(raw_config).map_err(invalid)?;
     let specs = to_specs(&config, &resolve::for_this_app()?, extra).map_err(invalid)?;
-    let mut emit_logs: BTreeSet<String> = config
-        .sidecars
-        .iter()
-        .filter(|(_, c)| c.emit_logs)
-        .map(|(n, _)| n.clone())
-        .collect();
-    emit_logs.extend(extra_log_events);
 
     let runtime = Arc::new(EngineRuntime::new()?);
     let _engine = runtime.handle().enter();
     let supervisor = Arc::new(Supervisor::new(specs)?);
-    for handle in supervisor.handles() {
-        forward::events_of(app, handle, emit_logs.contains(handle.name()));
-    }
     keep_ledger(app, &supervisor);
     supervisor.start_all();
     let sidecars = Sidecars::new(supervisor, runtime.clone());
@@ -53,6 +39,7 @@ pub(crate) fn setup<R: Runtime>(
     #[cfg(unix)]
     signals::stop_on_signals(app.clone(), sidecars.clone());
     app.manage(sidecars);
+    app.manage(Streams::default());
     Ok(())
 }
 

@@ -225,7 +225,7 @@ class VetoesExit(ShapeTest):
 
 
 class Traced(ShapeTest):
-    """Tauri's tracing feature, a page listening to sidecar://status, app.exit(0) from a command."""
+    """Tauri's tracing feature, a page streaming the status, app.exit(0) from a command."""
 
     shape = "traced"
 

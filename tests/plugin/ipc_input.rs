@@ -12,15 +12,18 @@ const EVERYTHING: &[&str] = &[
     "sidecar:allow-stop",
     "sidecar:allow-restart",
     "sidecar:allow-logs",
+    "sidecar:allow-watch-logs",
 ];
 
 #[test]
 fn unknown_names_are_unknown_sidecar_errors() {
     let (_app, window) = app_granting(EVERYTHING);
     let commands = commands();
-    assert_eq!(commands.len(), 7, "{commands:?}");
-    for command in &commands {
-        let error = invoke(&window, command, json!({"name": "nope"})).unwrap_err();
+    assert_eq!(commands.len(), 10, "{commands:?}");
+    // `unwatch` names a channel, not a sidecar.
+    for command in commands.iter().filter(|c| *c != "unwatch") {
+        let args = json!({"name": "nope", "onStatus": "__CHANNEL__:1", "onLine": "__CHANNEL__:2"});
+        let error = invoke(&window, command, args).unwrap_err();
         assert_eq!(error["kind"], "unknownSidecar", "{command}: {error}");
         assert_eq!(error["message"], "no sidecar named `nope`", "{command}");
     }

@@ -6,7 +6,6 @@ use std::sync::mpsc;
 
 use serde_json::json;
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
-use tauri::Listener;
 use tauri_plugin_sidecar::SidecarExt;
 
 mod ipc_input;
@@ -98,38 +97,6 @@ fn a_development_build_runs_the_dev_command_instead_of_the_bundled_sidecar() {
     let url =
         tauri::async_runtime::block_on(app.sidecars().backend_url(None, Some(PATIENCE))).unwrap();
     assert_eq!(health_of(&url), r#"{"status": "ok"}"#);
-    tauri::async_runtime::block_on(app.sidecars().stop_all());
-}
-
-#[test]
-fn status_events_arrive_in_order_through_a_crash() {
-    let app = app_with(json!({"sidecars": {"api": {
-        "command": "python3", "args": [fixture("serves_ok.py")], "autostart": false,
-        "restart": {"initialDelayMs": 10}
-    }}}));
-    let (tx, rx) = mpsc::channel::<serde_json::Value>();
-    app.listen_any("sidecar://status", move |event| {
-        let _ = tx.send(serde_json::from_str(event.payload()).unwrap());
-    });
-    let next = || rx.recv_timeout(PATIENCE).expect("a status event");
-    tauri::async_runtime::block_on(app.sidecars().start("api")).unwrap();
-    let starting = next();
-    assert_eq!(
-        (starting["name"].as_str(), starting["state"].as_str()),
-        (Some("api"), Some("starting"))
-    );
-    let ready = next();
-    assert_eq!(ready["state"], "ready");
-    let url = ready["url"].as_str().unwrap().to_owned();
-    let _ = std::net::TcpStream::connect(url.trim_start_matches("http://")).map(|mut s| {
-        use std::io::Write;
-        let _ = write!(s, "GET /crash HTTP/1.1\r\nHost: x\r\n\r\n");
-        let _ = std::io::Read::read(&mut s, &mut [0u8; 16]);
-    });
-    let states: Vec<String> = (0..3)
-        .map(|_| next()["state"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(states, ["restarting", "starting", "ready"]);
     tauri::async_runtime::block_on(app.sidecars().stop_all());
 }
 

@@ -175,3 +175,41 @@ fn the_token_needs_the_get_backend_permission() {
         "{refused}"
     );
 }
+
+/// A page's channel argument, as the JavaScript `Channel` serializes itself.
+fn channel_arg(id: u32) -> serde_json::Value {
+    json!(format!("__CHANNEL__:{id}"))
+}
+
+#[test]
+fn the_output_stream_needs_its_own_permission() {
+    let (_app, window) = app_granting(&["sidecar:default"]);
+    let refused = invoke(&window, "watch_logs", json!({"onLine": channel_arg(7)})).unwrap_err();
+    let message = refused.as_str().unwrap_or_default();
+    assert!(
+        message.contains("not allowed") && message.contains("sidecar:allow-watch-logs"),
+        "{refused}"
+    );
+    invoke(&window, "watch_status", json!({"onStatus": channel_arg(8)}))
+        .expect("the status stream is granted by default");
+    invoke(&window, "unwatch", json!({"channel": 8})).expect("and so is ending it");
+
+    let (_app, window) = app_granting(&["sidecar:allow-watch-logs"]);
+    invoke(
+        &window,
+        "watch_logs",
+        json!({"name": "api", "onLine": channel_arg(9)}),
+    )
+    .expect("watch_logs is granted by sidecar:allow-watch-logs");
+}
+
+#[test]
+fn the_status_stream_needs_a_status_permission() {
+    let (_app, window) = app_granting(&["sidecar:allow-get-backend-url"]);
+    let refused = invoke(&window, "watch_status", json!({"onStatus": channel_arg(7)})).unwrap_err();
+    let message = refused.as_str().unwrap_or_default();
+    assert!(
+        message.contains("not allowed") && message.contains("sidecar:allow-watch-status"),
+        "{refused}"
+    );
+}

@@ -1,10 +1,8 @@
 //! What the plugin does at setup: it ends the sidecars a dead earlier run of the app left
-//! behind, and `Builder::sidecar_with_log_events` forwards a sidecar's output as events.
-
-use std::sync::mpsc;
+//! behind, and checks the sidecars of `Builder::sidecar` with the configured ones.
 
 use serde_json::json;
-use tauri::{Listener, Manager};
+use tauri::Manager;
 use tauri_plugin_sidecar::supervisor::SidecarSpec;
 use tauri_plugin_sidecar::SidecarExt;
 
@@ -31,38 +29,6 @@ fn a_sidecar_left_by_a_dead_run_of_the_app_is_ended_when_the_app_starts() {
     let _next_run = app_with(json!({}));
     assert!(wait_gone(pid as i32), "survivor {pid} was not ended");
     let _ = survivor.wait();
-}
-
-#[test]
-fn builder_sidecar_with_log_events_emits_its_output_lines() {
-    let spec = SidecarSpec::new("talker", "python3", vec![fixture("spawns_grandchild.py")]);
-    let app = tauri::test::mock_builder()
-        .plugin(
-            tauri_plugin_sidecar::Builder::new()
-                .sidecar_with_log_events(spec)
-                .build(),
-        )
-        .build(context_with(json!({})))
-        .expect("the app builds");
-    let (tx, rx) = mpsc::channel::<serde_json::Value>();
-    app.listen_any(tauri_plugin_sidecar::LOG_EVENT, move |event| {
-        let _ = tx.send(serde_json::from_str(event.payload()).unwrap());
-    });
-    let line = loop {
-        let event = rx.recv_timeout(PATIENCE).expect("a log event");
-        if event["line"]
-            .as_str()
-            .unwrap()
-            .starts_with("grandchild pid")
-        {
-            break event;
-        }
-    };
-    assert_eq!(
-        (&line["name"], &line["stream"]),
-        (&json!("talker"), &json!("stdout"))
-    );
-    tauri::async_runtime::block_on(app.sidecars().stop_all());
 }
 
 #[test]

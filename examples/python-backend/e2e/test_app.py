@@ -53,8 +53,8 @@ class ExampleApp(unittest.TestCase):
         self.assertRegex(shown["url"], r"^http://127\.0\.0\.1:\d+$")
         self.assertEqual(shown["server_pid"], shown["pid"], "the PEX serves in the sidecar process itself")
         self.assertIn("hello 1", echo(self.session, "hello 1"))
-        # The page read the kept lines once, at load; this one can only come by `sidecar://log`
-        # (`emitLogs`), as the sidecar logs the request.
+        # The page read the kept lines once, at load; this one can only come by its output stream
+        # (`onLog`, over `watch_logs`), as the sidecar logs the request.
         self.session.wait_text("#logs", r'"POST /api/echo HTTP/1\.1" 200')
 
         transitions = crash_and_recover(self.session)

@@ -1,14 +1,13 @@
 // Plays the part the test asks for (`SHAPE_ACTION`, read through the `shape_action` command)
-// once the backend is ready. The page always listens to the sidecar's status, as apps do.
+// once the backend is ready. The page always streams the sidecar's status, as apps do.
 const { invoke } = window.__TAURI__.core
-const { listen } = window.__TAURI__.event
 const sidecar = window.__TAURI__.sidecar
 const note = (line) => invoke('note', { line: `page: ${line}` })
 
 async function play() {
   await note('loaded')
-  await listen('sidecar://status', (event) => {
-    document.getElementById('state').textContent = `${event.payload.name}: ${event.payload.state}`
+  await sidecar.onStatus((status) => {
+    document.getElementById('state').textContent = `${status.name}: ${status.state}`
   })
   const action = await invoke('shape_action')
   const url = await sidecar.getBackendUrl('main')
