@@ -2,6 +2,7 @@
 the sidecar packaged as a PEX. Run under a display (`xvfb-run -a`) after building the app with
 `cargo build --profile e2e --features tauri/custom-protocol`; `scripts/e2e` at the repository root does all of it.
 """
+import http.client
 import os
 import signal
 import sys
@@ -11,6 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
     ARTIFACTS,
+    PATIENCE_S,
     app_pids,
     wait_group_gone,
     log,
@@ -48,9 +50,30 @@ class ExampleApp(unittest.TestCase):
         port = int(shown["url"].rsplit(":", 1)[1])
         self.assertTrue(port_is_free(port), f"port {port} is still taken")
 
+    def assert_backend_refuses_strangers(self, url):
+        """The backend answers only with the page's token, and only to a loopback Host."""
+        token = self.session.run_async(
+            "const done = arguments[0]; window.__TAURI__.sidecar.getBackend().then((b) => done(b.token))"
+        )
+        port = int(url.rsplit(":", 1)[1])
+
+        def status(headers):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=PATIENCE_S)
+            connection.request("GET", "/api/health", headers=headers)
+            code = connection.getresponse().status
+            connection.close()
+            return code
+
+        self.assertEqual(status({"Authorization": f"Bearer {token}"}), 200)
+        self.assertEqual(status({}), 401, "a request without the token is refused")
+        self.assertEqual(status({"Authorization": "Bearer " + "0" * 64}), 401, "a wrong token too")
+        stranger = {"Authorization": f"Bearer {token}", "Host": f"evil.example:{port}"}
+        self.assertEqual(status(stranger), 400, "a foreign Host (DNS rebinding) is refused")
+
     def test_1_ready_call_crash_recover_and_close(self):
         shown = await_ready(self.session)
         self.assertRegex(shown["url"], r"^http://127\.0\.0\.1:\d+$")
+        self.assert_backend_refuses_strangers(shown["url"])
         self.assertEqual(shown["server_pid"], shown["pid"], "the PEX serves in the sidecar process itself")
         self.assertIn("hello 1", echo(self.session, "hello 1"))
         # The page read the kept lines once, at load; this one can only come by its output stream
