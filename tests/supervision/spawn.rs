@@ -163,3 +163,22 @@ async fn a_handle_refuses_a_spec_that_cannot_work_naming_the_key() {
         ])
     );
 }
+
+#[tokio::test]
+async fn python_output_is_unbuffered_and_utf8_unless_the_spec_says_otherwise() {
+    let mut spec = spec("python", "serves_ok.py");
+    spec.env.insert("PYTHONUTF8".into(), "0".into());
+    let sidecar = SidecarHandle::new(spec).unwrap();
+    let port = start_ready(&sidecar).await.port.unwrap();
+    let value = |name: &str| {
+        let (_, body) = http_get(port, &format!("/env/{name}"), None);
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["value"].clone()
+    };
+    assert_eq!(value("PYTHONUNBUFFERED"), serde_json::json!("1"));
+    assert_eq!(
+        value("PYTHONUTF8"),
+        serde_json::json!("0"),
+        "the spec's own value wins"
+    );
+    patiently(sidecar.stop()).await.unwrap();
+}

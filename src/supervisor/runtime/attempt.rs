@@ -25,6 +25,11 @@ use crate::supervisor::status::{Backend, LogLine, StopOutcome, Stream};
 /// quote the last lines. Bounded: a daemonised grandchild may hold the pipes open.
 const OUTPUT_GRACE: Duration = Duration::from_millis(250);
 
+/// Set for every sidecar unless its spec sets them: Python's output then arrives line by line as
+/// it is written (not in 8 KiB blocks, which also delays the readiness probe that output
+/// triggers), and non-ASCII output cannot crash it on a Windows code page.
+const PYTHON_DEFAULTS: [(&str, &str); 2] = [("PYTHONUNBUFFERED", "1"), ("PYTHONUTF8", "1")];
+
 /// How a run's process group is ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Teardown {
@@ -60,11 +65,12 @@ impl Attempt {
                 .map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))?,
         };
         let token = spec.token_env.as_ref().map(|_| token::fresh_token());
-        let mut env: Vec<(String, OsString)> = spec
-            .env
+        let mut env: Vec<(String, OsString)> = PYTHON_DEFAULTS
             .iter()
-            .map(|(k, v)| (k.clone(), OsString::from(v)))
+            .filter(|(name, _)| !spec.env.contains_key(*name))
+            .map(|(name, value)| ((*name).to_owned(), OsString::from(value)))
             .collect();
+        env.extend(spec.env.iter().map(|(k, v)| (k.clone(), OsString::from(v))));
         env.extend(extra_env);
         env.push((spec.port_env.clone(), port.to_string().into()));
         if let (Some(var), Some(token)) = (&spec.token_env, &token) {
