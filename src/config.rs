@@ -45,6 +45,8 @@ pub struct SidecarConfig {
     pub port_env: Option<String>,
     /// Fixed port; 0 picks a free one per start.
     pub port: Option<u16>,
+    /// Listen on the port and pass the socket to the sidecar as descriptor 3 (Unix).
+    pub pass_socket: Option<bool>,
     /// Environment variable that carries a fresh bearer token per start.
     pub token_env: Option<String>,
     /// Health probe.
@@ -234,6 +236,7 @@ fn to_spec(name: &str, c: &SidecarConfig, resolver: &Resolver) -> Result<Sidecar
     lay(&mut spec.startup_timeout, ms(c.startup_timeout_ms));
     lay(&mut spec.shutdown_timeout, ms(c.shutdown_timeout_ms));
     lay(&mut spec.autostart, c.autostart);
+    lay(&mut spec.pass_socket, c.pass_socket);
     lay(&mut spec.log_lines, c.log_lines);
     let (health, h) = (&mut spec.health, &c.health);
     lay(&mut health.path, h.path.clone());

@@ -16,6 +16,7 @@ const KEYS: &[&str] = &[
     "dev",
     "portEnv",
     "port",
+    "passSocket",
     "tokenEnv",
     "health",
     "path",

@@ -18,8 +18,13 @@ pub struct SidecarSpec {
     pub env: BTreeMap<String, String>,
     /// Working directory; `None` keeps the app's.
     pub cwd: Option<PathBuf>,
-    /// Fixed port, or `None` to pick a free port on 127.0.0.1 for every start.
+    /// Fixed port, or `None` to pick a free port on 127.0.0.1 (for every start, or once with
+    /// `pass_socket`).
     pub port: Option<u16>,
+    /// Unix: the supervisor listens on the port itself and passes the listening socket to every
+    /// start as descriptor 3 (`LISTEN_FDS=1`, `LISTEN_PID`, `LISTEN_FDNAMES=<name>`, as systemd
+    /// does); the socket, and so the port, stays the same across restarts until a requested stop.
+    pub pass_socket: bool,
     /// Environment variable that carries the port to the child.
     pub port_env: String,
     /// Environment variable that carries a fresh bearer token per start; `None` disables the token.
@@ -51,6 +56,7 @@ impl SidecarSpec {
             env: BTreeMap::new(),
             cwd: None,
             port: None,
+            pass_socket: false,
             port_env: "PORT".into(),
             token_env: None,
             health: HealthSpec::default(),

@@ -11,6 +11,9 @@ mod orphans;
 mod output;
 mod ready;
 mod restart;
+// Unix only: socket activation; the fixture reads /proc.
+#[cfg(target_os = "linux")]
+mod socket;
 mod spawn;
 mod stop;
 // Linux only: process groups and start times read from /proc, pidfds.

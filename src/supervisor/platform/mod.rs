@@ -3,6 +3,7 @@
 
 #[cfg(target_os = "linux")]
 mod group_members;
+pub mod held_socket;
 mod keeper_thread;
 pub mod ledger;
 #[cfg(unix)]

@@ -29,6 +29,29 @@ pub struct LaunchPlan {
     pub env: Vec<(String, OsString)>,
     /// Working directory.
     pub cwd: Option<PathBuf>,
+    /// A listening socket to pass as descriptor 3, with the sidecar's name for `LISTEN_FDNAMES`.
+    #[cfg(unix)]
+    pub socket: Option<(std::os::fd::RawFd, String)>,
+}
+
+#[cfg(unix)]
+impl LaunchPlan {
+    /// With a socket to pass: the program runs behind the `LISTEN_PID` trampoline, with
+    /// `LISTEN_FDS` and `LISTEN_FDNAMES` in its environment.
+    fn with_socket_activation(mut self) -> Self {
+        let Some((_, name)) = &self.socket else {
+            return self;
+        };
+        use super::held_socket::TRAMPOLINE;
+        let mut args = vec!["-c".to_owned(), TRAMPOLINE.to_owned()];
+        args.push(self.program.to_string_lossy().into_owned());
+        args.append(&mut self.args);
+        self.env.push(("LISTEN_FDS".into(), "1".into()));
+        self.env.push(("LISTEN_FDNAMES".into(), name.into()));
+        self.program = "/bin/sh".into();
+        self.args = args;
+        self
+    }
 }
 
 impl std::fmt::Debug for LaunchPlan {
@@ -73,6 +96,8 @@ impl SidecarProcess {
     }
 
     fn launch_here(plan: LaunchPlan) -> io::Result<(Self, OutputPipes)> {
+        #[cfg(unix)]
+        let plan = plan.with_socket_activation();
         let mut command = CommandWrap::with_new(&plan.program, |c| {
             c.args(&plan.args)
                 .envs(plan.env.iter().map(|(k, v)| (k, v)))
@@ -88,6 +113,10 @@ impl SidecarProcess {
         command.wrap(process_wrap::tokio::ProcessGroup::leader());
         #[cfg(unix)]
         command.wrap(super::only_stdio::OnlyStdio);
+        #[cfg(unix)]
+        if let Some((socket, _)) = &plan.socket {
+            command.wrap(super::held_socket::PassAsFd3(*socket));
+        }
         #[cfg(target_os = "linux")]
         command.wrap(super::parent_death::KillOnParentDeath);
         #[cfg(unix)]

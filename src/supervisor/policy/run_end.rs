@@ -43,8 +43,14 @@ pub enum UnrequestedEnd {
 }
 
 /// The restart policy's view of `end`, and the reason a user reads in `status.error`. The reason
-/// quotes `stderr_tail` (the run's last stderr lines) where there is one.
-pub fn explain(end: &UnrequestedEnd, stderr_tail: &[String]) -> (Ending, String) {
+/// quotes `stderr_tail` (the run's last stderr lines) where there is one. With `socket_passed`
+/// (the supervisor holds the port), a server that dies because the address is in use is told
+/// to serve the socket it was given.
+pub fn explain(
+    end: &UnrequestedEnd,
+    stderr_tail: &[String],
+    socket_passed: bool,
+) -> (Ending, String) {
     let (ending, what) = match end {
         UnrequestedEnd::Exited {
             exit,
@@ -61,9 +67,16 @@ pub fn explain(end: &UnrequestedEnd, stderr_tail: &[String]) -> (Ending, String)
             exit,
             was_ready: false,
         } => {
+            let bound_itself = socket_passed
+                && stderr_tail
+                    .iter()
+                    .any(|l| l.to_ascii_lowercase().contains("in use"));
             let hint = if *exit == Exit::Code(0) {
                 " (a sidecar must keep running in the foreground: one that daemonises leaves \
                  the supervisor's reach)"
+            } else if bound_itself {
+                " (with passSocket the plugin holds the port: the server must serve the socket \
+                 it gets as file descriptor 3, e.g. `uvicorn --fd 3`, not bind the port itself)"
             } else {
                 ""
             };
@@ -150,9 +163,13 @@ mod tests {
             ),
         ];
         for (end, ending, reason) in cases {
-            assert_eq!(explain(&end, &[]), (ending, reason.to_owned()), "{end:?}");
+            assert_eq!(
+                explain(&end, &[], false),
+                (ending, reason.to_owned()),
+                "{end:?}"
+            );
         }
-        let (_, quoted) = explain(&exited(Exit::Code(1), false), &tail);
+        let (_, quoted) = explain(&exited(Exit::Code(1), false), &tail, false);
         assert!(
             quoted.ends_with("; last stderr: Traceback | ValueError: boom"),
             "{quoted}"
@@ -161,8 +178,20 @@ mod tests {
 
     #[test]
     fn a_clean_exit_before_ready_is_a_failure_that_explains_daemonising() {
-        let (ending, reason) = explain(&exited(Exit::Code(0), false), &[]);
+        let (ending, reason) = explain(&exited(Exit::Code(0), false), &[], false);
         assert_eq!(ending, Ending::Failure);
         assert!(reason.contains("one that daemonises"), "{reason}");
+    }
+
+    #[test]
+    fn a_server_that_binds_the_held_port_itself_is_told_to_serve_fd_3() {
+        let tail = vec!["OSError: [Errno 98] Address already in use".to_owned()];
+        let (_, reason) = explain(&exited(Exit::Code(1), false), &tail, true);
+        assert!(
+            reason.contains("with passSocket the plugin holds the port"),
+            "{reason}"
+        );
+        let (_, without) = explain(&exited(Exit::Code(1), false), &tail, false);
+        assert!(!without.contains("passSocket"), "{without}");
     }
 }

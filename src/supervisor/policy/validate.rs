@@ -35,6 +35,7 @@ pub fn validate(specs: &[SidecarSpec]) -> Result<Vec<String>, Vec<ConfigProblem>
     let mut seen = BTreeSet::new();
     for spec in specs {
         check_one(spec, &mut problems);
+        problems.extend(platform_problems(spec, cfg!(unix)));
         if !seen.insert(spec.name.as_str()) {
             problems.push(problem(&spec.name, "", "is declared twice"));
         }
@@ -181,6 +182,19 @@ fn check_one(spec: &SidecarSpec, problems: &mut Vec<ConfigProblem>) {
             spec.restart.max_restarts
         ),
     );
+}
+
+/// What the platform cannot carry out (`unix`: whether this is a Unix).
+fn platform_problems(spec: &SidecarSpec, unix: bool) -> Vec<ConfigProblem> {
+    let mut problems = Vec::new();
+    if spec.pass_socket && !unix {
+        problems.push(problem(
+            &spec.name,
+            "passSocket",
+            "is supported on Unix only (Linux, macOS): set it to false on Windows",
+        ));
+    }
+    problems
 }
 
 /// Names in an order where every sidecar comes after its dependencies (Kahn's algorithm, ties by
@@ -373,5 +387,21 @@ mod tests {
     #[test]
     fn the_defaults_pass() {
         assert_eq!(validate(&[spec("a", &[])]), Ok(vec!["a".to_owned()]));
+    }
+
+    #[test]
+    fn pass_socket_is_a_configuration_error_on_windows() {
+        let mut s = spec("api", &[]);
+        s.pass_socket = true;
+        assert_eq!(platform_problems(&s, true), []);
+        let problems: Vec<String> = platform_problems(&s, false)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            problems,
+            ["sidecars.api.passSocket is supported on Unix only (Linux, macOS): set it to false \
+              on Windows"]
+        );
     }
 }

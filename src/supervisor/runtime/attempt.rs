@@ -14,9 +14,10 @@ use tokio::task::JoinHandle;
 use super::probing::ProbeTarget;
 use super::shared::Shared;
 use super::transitions::url;
+use crate::supervisor::platform::held_socket::HeldSocket;
 use crate::supervisor::platform::output::drain_lines;
+use crate::supervisor::platform::port;
 use crate::supervisor::platform::process::{LaunchPlan, SidecarProcess};
-use crate::supervisor::platform::{port, token};
 use crate::supervisor::policy::run_end::Exit;
 use crate::supervisor::spec::SidecarSpec;
 use crate::supervisor::status::{Backend, LogLine, StopOutcome, Stream};
@@ -50,21 +51,41 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// Chooses the port and token, spawns the child with them (and `extra_env`) in its
-    /// environment, and starts draining its output. `Err` is a reason for the status.
+    /// Chooses the port (the held socket's, if any), spawns the child with it, `token` and
+    /// `extra_env` in its environment, and starts draining its output. `Err` is a reason for the
+    /// status.
     pub async fn launch(
         spec: &SidecarSpec,
         shared: &Arc<Shared>,
         extra_env: Vec<(String, OsString)>,
+        socket: Option<&HeldSocket>,
+        token: Option<String>,
     ) -> Result<Self, String> {
-        let port = match spec.port {
+        let port = match (socket, spec.port) {
+            (Some(socket), _) => socket.port(),
+            (None, fixed) => Self::port_for(fixed)?,
+        };
+        Self::launch_on(spec, shared, extra_env, (socket, port), token).await
+    }
+
+    fn port_for(fixed: Option<u16>) -> Result<u16, String> {
+        match fixed {
             Some(fixed) => port::ensure_available(fixed)
                 .map(|()| fixed)
-                .map_err(|e| format!("port {fixed} on 127.0.0.1 is not available: {e}"))?,
-            None => port::free_port()
-                .map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))?,
-        };
-        let token = spec.token_env.as_ref().map(|_| token::fresh_token());
+                .map_err(|e| format!("port {fixed} on 127.0.0.1 is not available: {e}")),
+            None => {
+                port::free_port().map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))
+            }
+        }
+    }
+
+    async fn launch_on(
+        spec: &SidecarSpec,
+        shared: &Arc<Shared>,
+        extra_env: Vec<(String, OsString)>,
+        (socket, port): (Option<&HeldSocket>, u16),
+        token: Option<String>,
+    ) -> Result<Self, String> {
         let mut env: Vec<(String, OsString)> = PYTHON_DEFAULTS
             .iter()
             .filter(|(name, _)| !spec.env.contains_key(*name))
@@ -81,6 +102,8 @@ impl Attempt {
             args: spec.args.clone(),
             env,
             cwd: spec.cwd.clone(),
+            #[cfg(unix)]
+            socket: socket.map(|s| (s.raw_fd(), spec.name.clone())),
         };
         let (process, pipes) = SidecarProcess::launch(plan).await.map_err(|e| {
             let cwd = spec
@@ -118,6 +141,7 @@ impl Attempt {
             port,
             token,
             health: spec.health.clone(),
+            socket_passed: socket.is_some(),
         };
         Ok(Self {
             process,

@@ -20,6 +20,9 @@ pub struct ProbeTarget {
     pub token: Option<String>,
     /// The probe settings.
     pub health: HealthSpec,
+    /// Whether the supervisor holds the listening socket: connecting then always succeeds, and
+    /// the first request is answered when the server starts serving.
+    pub socket_passed: bool,
 }
 
 impl std::fmt::Debug for ProbeTarget {
@@ -28,6 +31,7 @@ impl std::fmt::Debug for ProbeTarget {
             .field("port", &self.port)
             .field("token", &token::hidden(&self.token))
             .field("health", &self.health)
+            .field("socket_passed", &self.socket_passed)
             .finish()
     }
 }
@@ -75,7 +79,14 @@ impl ProbeTarget {
 
     /// Returns once the sidecar answers healthy. `last_failure` holds the latest reason it did not.
     /// Output from the child (`output_seen`) wakes an attempt 1 ms later, before the delay ends.
+    /// On a held socket the request simply waits in the backlog until the server serves: no
+    /// connect attempts, and no timeout but the caller's startup timeout.
     pub async fn until_ready(&self, output_seen: &Notify, last_failure: &mut String) {
+        let answer_within = if self.socket_passed {
+            Duration::from_secs(24 * 3600)
+        } else {
+            self.health.timeout
+        };
         let started = Instant::now();
         let mut not_ready_answers = 0;
         loop {
@@ -84,7 +95,7 @@ impl ProbeTarget {
                     *last_failure = reason;
                     connect_retry_delay(started.elapsed())
                 }
-                Ok(stream) => match timeout(self.health.timeout, self.ask(stream)).await {
+                Ok(stream) => match timeout(answer_within, self.ask(stream)).await {
                     Ok(Ok(())) => return,
                     Ok(Err(reason)) => {
                         *last_failure = reason;

@@ -16,6 +16,8 @@ use super::handle::SidecarHandle;
 use super::shared::{Request, Shared, StartAck, StopReply};
 use super::transitions::Transitions;
 use crate::supervisor::error::SupervisorError;
+use crate::supervisor::platform::held_socket::HeldSocket;
+use crate::supervisor::platform::token::fresh_token;
 use crate::supervisor::policy::failure_streak::{FailureStreak, Liveness};
 use crate::supervisor::policy::restart::{Decision, Ending, RestartPlanner};
 use crate::supervisor::policy::run_end::{explain, UnrequestedEnd};
@@ -59,6 +61,10 @@ pub struct SidecarTask {
     dependencies: Vec<SidecarHandle>,
     planner: RestartPlanner,
     status: Transitions,
+    /// With `pass_socket`: the listening socket every start gets, and the token that goes with
+    /// it (a request queued during a restart still carries the right one), held until a
+    /// requested stop.
+    socket: Option<(HeldSocket, Option<String>)>,
 }
 
 impl SidecarTask {
@@ -75,6 +81,7 @@ impl SidecarTask {
             shared,
             requests,
             dependencies,
+            socket: None,
         }
     }
 
@@ -139,7 +146,18 @@ impl SidecarTask {
                 Err(end) => return self.conclude(end, None).await,
             }
         }
-        let mut attempt = match Attempt::launch(&self.spec, &self.shared, dependency_env).await {
+        let launched = match self.hold_socket() {
+            Ok(()) => {
+                let (socket, token) = match &self.socket {
+                    Some((socket, token)) => (Some(socket), token.clone()),
+                    None => (None, self.spec.token_env.as_ref().map(|_| fresh_token())),
+                };
+                let env = dependency_env;
+                Attempt::launch(&self.spec, &self.shared, env, socket, token).await
+            }
+            Err(reason) => Err(reason),
+        };
+        let mut attempt = match launched {
             Ok(attempt) => attempt,
             Err(reason) => {
                 let next = self.after_failure(Ending::Failure, reason);
@@ -167,6 +185,19 @@ impl SidecarTask {
             }
         };
         self.conclude(end, Some(attempt)).await
+    }
+
+    /// With `pass_socket`, binds the socket the sidecar's starts share, unless it is held already.
+    fn hold_socket(&mut self) -> Result<(), String> {
+        if self.spec.pass_socket && self.socket.is_none() {
+            let socket = HeldSocket::bind(self.spec.port).map_err(|e| match self.spec.port {
+                Some(port) => format!("port {port} on 127.0.0.1 is not available: {e}"),
+                None => format!("cannot listen on a free port on 127.0.0.1: {e}"),
+            })?;
+            let token = self.spec.token_env.as_ref().map(|_| fresh_token());
+            self.socket = Some((socket, token));
+        }
+        Ok(())
     }
 
     /// Starts the dependencies that are not running and waits until each is ready; returns the
@@ -278,6 +309,9 @@ impl SidecarTask {
             _ => Teardown::Stop,
         };
         let outcome = self.tear_down(attempt, mode).await;
+        if matches!(end, End::Stop(_) | End::HandlesGone) {
+            self.socket = None; // the port is free again
+        }
         match end {
             End::Stop(reply) => {
                 self.status.stopped();
@@ -299,8 +333,8 @@ impl SidecarTask {
                 Next::Idle
             }
             End::Unrequested(how) => {
-                let (ending, reason) =
-                    explain(&how, &self.shared.stderr_tail(STDERR_LINES_IN_ERRORS));
+                let stderr = self.shared.stderr_tail(STDERR_LINES_IN_ERRORS);
+                let (ending, reason) = explain(&how, &stderr, self.socket.is_some());
                 self.after_failure(ending, reason)
             }
         }
