@@ -3,6 +3,7 @@ the sidecar packaged as a PEX. Run under a display (`xvfb-run -a`) after buildin
 `cargo build --profile e2e --features tauri/custom-protocol`; `scripts/e2e` at the repository root does all of it.
 """
 import http.client
+import json
 import os
 import signal
 import sys
@@ -95,6 +96,36 @@ class ExampleApp(unittest.TestCase):
         self.assertTrue(wait_exit(app), "the app exits when its window closes")
         self.assert_no_sidecar_left(again, within=0)
         log("window closed: the app exited and no process of the sidecar is left")
+
+    def test_4_a_request_sent_while_the_backend_restarts_is_answered_by_the_new_process(self):
+        # passSocket: the plugin holds the listening socket (and the token) across restarts.
+        shown = await_ready(self.session)
+        token = self.session.run_async(
+            "const done = arguments[0]; window.__TAURI__.sidecar.getBackend().then((b) => done(b.token))"
+        )
+        port = int(shown["url"].rsplit(":", 1)[1])
+
+        def request(method, path):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=PATIENCE_S)
+            connection.request(method, path, headers={"Authorization": f"Bearer {token}"})
+            try:
+                response = connection.getresponse()
+                return response.status, response.read()
+            except (http.client.HTTPException, OSError):
+                return None, b""  # the crash ends this connection without an answer
+            finally:
+                connection.close()
+
+        request("POST", "/api/crash")
+        self.assertTrue(wait_exit(shown["server_pid"]), "the backend crashed")
+        status, body = request("GET", "/api/info")  # sent while nothing serves the port
+        self.assertEqual(status, 200, body)
+        answered_by = json.loads(body)["pid"]
+        self.assertNotEqual(answered_by, shown["server_pid"], "answered by the new process")
+        # The page reloads its data when the status says ready again.
+        self.session.wait_text("#server-pid", f"^{answered_by}$")
+        self.assertEqual(self.session.text("#url"), shown["url"], "the same URL after the restart")
+        log(f"a request sent during the restart was answered by the new process {answered_by}")
 
     def signal_the_ready_app(self, number):
         """Sends signal `number` to the app once its backend is ready; returns what the page

@@ -1,12 +1,14 @@
 """The example's Python backend: a FastAPI app served by uvicorn on 127.0.0.1.
 
-The supervisor (tauri-plugin-sidecar) passes the port in MT_API_PORT and a per-start token in
-MT_API_TOKEN. Every request must carry `Authorization: Bearer <token>` and a Host header naming
+The supervisor (tauri-plugin-sidecar, with `passSocket`) listens on the port itself and passes
+the listening socket as file descriptor 3 (LISTEN_FDS=1), the port in MT_API_PORT and the token
+in MT_API_TOKEN. Run by hand (`python app.py`), it binds MT_API_PORT itself. Every request must carry `Authorization: Bearer <token>` and a Host header naming
 this server (127.0.0.1:<port> or localhost:<port>, against DNS rebinding); CORS preflights from
 the app's webview are answered without them.
 """
 import hmac
 import os
+import socket
 import sys
 
 import uvicorn
@@ -66,7 +68,13 @@ def crash():
 
 
 def main():
-    uvicorn.run(app, host="127.0.0.1", port=PORT, log_level="info")
+    if os.environ.get("LISTEN_FDS") == "1":
+        # The socket the plugin holds across restarts: requests made while this process was
+        # (re)starting are waiting in its backlog. `uvicorn app:app --fd 3` does the same.
+        server = uvicorn.Server(uvicorn.Config(app, log_level="info"))
+        server.run(sockets=[socket.socket(fileno=3)])
+    else:
+        uvicorn.run(app, host="127.0.0.1", port=PORT, log_level="info")
 
 
 if __name__ == "__main__":
