@@ -176,3 +176,17 @@ async fn a_child_that_daemonises_fails_its_start_with_a_hint() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_server_that_logs_every_request_while_starting_is_not_probed_in_a_storm() {
+    // Every answer is followed by an output line, which must not bring the next probe forward:
+    // the not-ready backoff (5 ms doubling to 100 ms) allows about 14 probes in the second the
+    // fixture says "starting", however slow the machine; a probe per line would be hundreds.
+    let sidecar = SidecarHandle::new(spec("chatty", "chatty_while_starting.py")).unwrap();
+    let port = start_ready(&sidecar).await.port.unwrap();
+    let (_, body) = http_get(port, "/counts", None);
+    let counts: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let probes = counts["starting"].as_u64().unwrap();
+    assert!(probes <= 20, "{probes} probes in one second of `starting`");
+    patiently(sidecar.stop()).await.unwrap();
+}

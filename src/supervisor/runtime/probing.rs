@@ -78,7 +78,9 @@ impl ProbeTarget {
     }
 
     /// Returns once the sidecar answers healthy. `last_failure` holds the latest reason it did not.
-    /// Output from the child (`output_seen`) wakes an attempt 1 ms later, before the delay ends.
+    /// While the port does not accept connections yet, output from the child (`output_seen`)
+    /// wakes an attempt 1 ms later, before the delay ends; once it answers "not ready", output no
+    /// longer does (a server that logs every request would otherwise be probed in a storm).
     /// On a held socket the request simply waits in the backlog until the server serves: no
     /// connect attempts, and no timeout but the caller's startup timeout.
     pub async fn until_ready(&self, output_seen: &Notify, last_failure: &mut String) {
@@ -90,9 +92,11 @@ impl ProbeTarget {
         let started = Instant::now();
         let mut not_ready_answers = 0;
         loop {
+            let mut listening = true;
             let delay = match self.connect().await {
                 Err(reason) => {
                     *last_failure = reason;
+                    listening = false;
                     connect_retry_delay(started.elapsed())
                 }
                 Ok(stream) => match timeout(answer_within, self.ask(stream)).await {
@@ -113,7 +117,7 @@ impl ProbeTarget {
                 _ = async {
                     output_seen.notified().await;
                     sleep(Duration::from_millis(1)).await;
-                } => {}
+                }, if !listening => {}
             }
         }
     }
