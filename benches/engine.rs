@@ -130,6 +130,143 @@ async fn readiness(dir: &Path, runs: u64) -> (f64, f64) {
     (e, b)
 }
 
+/// The sidecar of one late-listen trial: a silent server that listens `after` its start, with
+/// `pass_socket` serving the socket it is given instead.
+fn late_spec(after: Duration, pass_socket: bool, file: &Path) -> SidecarSpec {
+    let fixture_file = if pass_socket {
+        "serves_fd3.py"
+    } else {
+        "listens_late.py"
+    };
+    let mut spec = stamped_spec("late", fixture_file, "LISTEN_STAMP_FILE", file);
+    let delay = after.as_millis().to_string();
+    spec.env.insert("LISTEN_AFTER_MS".into(), delay.clone());
+    spec.env.insert("SERVE_AFTER_MS".into(), delay);
+    spec.pass_socket = pass_socket;
+    spec
+}
+
+/// Listen -> ready of an engine-supervised late server; also the engine's CPU time meanwhile.
+async fn engine_late_trial(after: Duration, pass_socket: bool, file: &Path) -> (i128, Duration) {
+    let cpu = process_cpu();
+    let sidecar = SidecarHandle::new(late_spec(after, pass_socket, file)).expect("a valid spec");
+    let mut events = sidecar.subscribe();
+    sidecar.start().await.unwrap();
+    let ready_at = until(&mut events, State::Ready).await;
+    let used = process_cpu() - cpu;
+    sidecar.stop().await.unwrap();
+    (ready_at - read_stamp(file), used)
+}
+
+/// Listen -> first answer of a late server polled by `poll_every` on a thread of its own (the
+/// limit: a raw connect+GET every 0.2 ms; the original design: every 100 ms).
+async fn polled_late_trial(after: Duration, poll_every: Duration, file: &Path) -> i128 {
+    let port = raw_http::free_port();
+    let mut child = tokio::process::Command::new("python3")
+        .arg(fixture("listens_late.py"))
+        .env("PORT", port.to_string())
+        .env("LISTEN_AFTER_MS", after.as_millis().to_string())
+        .env("LISTEN_STAMP_FILE", file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let answered = tokio::task::spawn_blocking(move || loop {
+        if raw_http::get_blocking(port, "/api/health") == Some(200) {
+            return monotonic_ns();
+        }
+        std::thread::sleep(poll_every);
+    })
+    .await
+    .unwrap();
+    child.kill().await.unwrap();
+    answered - read_stamp(file)
+}
+
+/// CPU time this process has used so far (the engine's runtime runs in it).
+fn process_cpu() -> Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct we pass.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// A server that prints nothing and listens 0.2-0.7 s after its start: the engine's connect
+/// schedule, `pass_socket`, the physical limit and the original design, interleaved per trial.
+async fn late_listen(dir: &Path, runs: u64) {
+    let (mut limit, mut engine, mut socket, mut baseline) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for run in 0..runs {
+        let after = Duration::from_millis(200 + rand_below(500_000) / 1000);
+        let file = stamp_file(dir, "late", run);
+        limit.push(polled_late_trial(after, Duration::from_micros(200), &file).await);
+        engine.push(engine_late_trial(after, false, &file).await.0);
+        socket.push(engine_late_trial(after, true, &file).await.0);
+        baseline.push(polled_late_trial(after, BASELINE_POLL, &file).await);
+    }
+    table_header(&format!(
+        "Readiness of a silent server listening 0.2-0.7 s after its start ({runs} interleaved runs)"
+    ));
+    let (limit_median, limit_p90, _) = summary(limit.clone());
+    row("limit: raw connect + GET every 0.2 ms", limit);
+    let (engine_median, engine_p90, _) = summary(engine.clone());
+    row("engine: connect schedule", engine);
+    row("engine: passSocket (no connect attempts)", socket);
+    row("original design: GET /api/health every 100 ms", baseline);
+    println!(
+        "
+connect schedule / limit: median {:.1}x (target <= 2x), p90 {:.1}x (target <= 3x)",
+        engine_median / limit_median,
+        engine_p90 / limit_p90
+    );
+
+    let (mut at_1500, mut cpu, mut cpu_socket) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..runs.min(5) {
+        let file = stamp_file(dir, "late-1500", run);
+        at_1500.push(
+            engine_late_trial(Duration::from_millis(1500), false, &file)
+                .await
+                .0,
+        );
+        let file = stamp_file(dir, "late-3000", run);
+        cpu.push(
+            engine_late_trial(Duration::from_secs(3), false, &file)
+                .await
+                .1,
+        );
+        let file = stamp_file(dir, "late-3000-socket", run);
+        cpu_socket.push(
+            engine_late_trial(Duration::from_secs(3), true, &file)
+                .await
+                .1,
+        );
+    }
+    table_header("A server listening 1.5 s after its start: listen -> ready");
+    row("engine: connect schedule", at_1500);
+    let mean_ms =
+        |v: &[Duration]| v.iter().sum::<Duration>().as_secs_f64() * 1000.0 / v.len() as f64;
+    println!(
+        "
+### Engine CPU during a 3 s start of a silent server
+"
+    );
+    println!("| | CPU ms (mean) | share of a core |");
+    println!("|---|---:|---:|");
+    for (what, samples) in [("connect schedule", &cpu), ("passSocket", &cpu_socket)] {
+        let ms = mean_ms(samples);
+        println!("| {what} | {ms:.1} | {:.2} % |", ms / 3000.0 * 100.0);
+    }
+    println!(
+        "
+(target: at most 60 ms, 2 % of a core)"
+    );
+}
+
 /// The baseline's server: `serves_ok.py` on a free port, spawned directly, stamping into `file`.
 fn spawn_unsupervised(stamp_variable: &str, file: &Path) -> (u16, tokio::process::Child) {
     let port = raw_http::free_port();
@@ -320,6 +457,7 @@ async fn main() {
     println!("\nreadiness: baseline / engine = {:.0}x", b / e);
     let (e, b) = crash_detection(&dir, runs).await;
     println!("\ncrash detection: baseline / engine = {:.0}x", b / e);
+    late_listen(&dir, runs.max(3)).await;
     stopping(&dir, runs.min(11)).await;
     idle_cost(idle_secs).await;
     scale(&[1, 32]).await;
