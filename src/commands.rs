@@ -8,6 +8,7 @@ use tauri::{command, AppHandle, Manager, Runtime, Webview};
 use crate::error::Result;
 use crate::models::{BackendInfo, LogEntry, LogLine, Status};
 use crate::streams::Streams;
+use crate::supervisor::SidecarHandle;
 use crate::SidecarExt;
 
 #[command]
@@ -66,13 +67,7 @@ pub(crate) fn watch_status<R: Runtime>(
     name: Option<String>,
     on_status: Channel<Status>,
 ) -> Result<()> {
-    let sidecars = app.sidecars();
-    let sources = sidecars.named(name.as_deref())?.into_iter();
-    let sources = sources.map(|h| h.subscribe()).collect();
-    let runtime = sidecars.runtime().handle();
-    app.state::<Streams>()
-        .watch(&app, runtime, webview.label(), on_status, sources);
-    Ok(())
+    watch(&app, &webview, name, on_status, SidecarHandle::subscribe)
 }
 
 /// Streams every output line of sidecar `name` (of all when omitted) to `on_line`.
@@ -83,12 +78,26 @@ pub(crate) fn watch_logs<R: Runtime>(
     name: Option<String>,
     on_line: Channel<LogLine>,
 ) -> Result<()> {
+    watch(&app, &webview, name, on_line, SidecarHandle::subscribe_logs)
+}
+
+/// Streams what `source` gives of sidecar `name` (of all) to `channel` of `webview`.
+fn watch<R: Runtime, T: tauri::ipc::IpcResponse + Clone + Send + 'static>(
+    app: &AppHandle<R>,
+    webview: &Webview<R>,
+    name: Option<String>,
+    channel: Channel<T>,
+    source: fn(&SidecarHandle) -> tokio::sync::broadcast::Receiver<T>,
+) -> Result<()> {
     let sidecars = app.sidecars();
-    let sources = sidecars.named(name.as_deref())?.into_iter();
-    let sources = sources.map(|h| h.subscribe_logs()).collect();
+    let sources = sidecars
+        .named(name.as_deref())?
+        .into_iter()
+        .map(source)
+        .collect();
     let runtime = sidecars.runtime().handle();
     app.state::<Streams>()
-        .watch(&app, runtime, webview.label(), on_line, sources);
+        .watch(app, runtime, webview.label(), channel, sources);
     Ok(())
 }
 

@@ -133,6 +133,13 @@ class ShapeTest(unittest.TestCase):
         self.assertEqual(wait_group_gone(sidecar["pid"], SHORTLY_S), [], "processes left in its group")
         self.assertTrue(port_is_free(sidecar["port"]), "its port is free")
 
+    def ends_gracefully_on(self, number, **options):
+        """Signal `number` to the ready app ends it with 128 + `number`, the sidecar gracefully."""
+        app = self.start(**options)
+        app.signal(number)
+        self.exits_with(app, 128 + number)
+        self.assert_stopped_gracefully_and_gone(app)
+
     def exits_with(self, app, status):
         self.assertEqual(app.exit_status(), status)
         log(f"{self.shape}: exited with status {status}")
@@ -149,16 +156,10 @@ class TokioMain(ShapeTest):
         self.assert_stopped_gracefully_and_gone(app)
 
     def test_sigterm(self):
-        app = self.start()
-        app.signal(signal.SIGTERM)
-        self.exits_with(app, 128 + signal.SIGTERM)
-        self.assert_stopped_gracefully_and_gone(app)
+        self.ends_gracefully_on(signal.SIGTERM)
 
     def test_sigint(self):
-        app = self.start()
-        app.signal(signal.SIGINT)
-        self.exits_with(app, 128 + signal.SIGINT)
-        self.assert_stopped_gracefully_and_gone(app)
+        self.ends_gracefully_on(signal.SIGINT)
 
     def test_a_production_build_starts_in_a_deleted_directory(self):
         # The app runs in a directory removed before it starts: a production build must not need
@@ -190,16 +191,10 @@ class VetoesExit(ShapeTest):
         self.assert_stopped_gracefully_and_gone(app)
 
     def test_sigint(self):
-        app = self.start()
-        app.signal(signal.SIGINT)
-        self.exits_with(app, 128 + signal.SIGINT)
-        self.assert_stopped_gracefully_and_gone(app)
+        self.ends_gracefully_on(signal.SIGINT)
 
     def test_sighup(self):
-        app = self.start()
-        app.signal(signal.SIGHUP)
-        self.exits_with(app, 128 + signal.SIGHUP)
-        self.assert_stopped_gracefully_and_gone(app)
+        self.ends_gracefully_on(signal.SIGHUP)
 
     def test_a_sighup_the_launcher_ignores_stays_ignored(self):
         app = self.start(ignore_sighup=True)

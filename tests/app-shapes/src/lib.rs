@@ -21,6 +21,14 @@ pub fn builder() -> tauri::Builder<Wry> {
         ])
 }
 
+/// Runs the app with Tauri on the current Tokio runtime, as Tauri's docs show for
+/// `#[tokio::main]` apps: the event loop then runs inside Tokio's `block_on`.
+pub fn run_on_the_current_tokio_runtime() {
+    init_logging();
+    tauri::async_runtime::set(tokio::runtime::Handle::current());
+    builder().run(context()).expect("the app runs");
+}
+
 /// The app's context (`tauri.conf.json`).
 pub fn context() -> tauri::Context<Wry> {
     tauri::generate_context!()

@@ -3,9 +3,5 @@
 
 #[tokio::main]
 async fn main() {
-    app_shapes::init_logging();
-    tauri::async_runtime::set(tokio::runtime::Handle::current());
-    app_shapes::builder()
-        .run(app_shapes::context())
-        .expect("the app runs");
+    app_shapes::run_on_the_current_tokio_runtime();
 }
