@@ -21,6 +21,15 @@ fn get_json(port: u16, path: &str) -> Value {
     serde_json::from_str(&body).unwrap()
 }
 
+/// Why a start of `spec`, which must fail, failed (no restarts).
+async fn failure_of_the_start(mut spec: SidecarSpec) -> String {
+    spec.restart.policy = RestartPolicy::Never;
+    let sidecar = SidecarHandle::new(spec).unwrap();
+    patiently(sidecar.start()).await.unwrap();
+    let err = sidecar.wait_ready(Some(PATIENCE)).await.unwrap_err();
+    err.to_string()
+}
+
 #[tokio::test]
 async fn the_socket_arrives_as_descriptor_3_with_the_systemd_environment() {
     let sidecar = SidecarHandle::new(socket_spec("activated", "serves_fd3.py")).unwrap();
@@ -105,14 +114,7 @@ async fn a_busy_fixed_port_fails_the_start_naming_it() {
     let port = busy.local_addr().unwrap().port();
     let mut spec = socket_spec("busy", "serves_fd3.py");
     spec.port = Some(port);
-    spec.restart.policy = RestartPolicy::Never;
-    let sidecar = SidecarHandle::new(spec).unwrap();
-    patiently(sidecar.start()).await.unwrap();
-    let err = sidecar
-        .wait_ready(Some(PATIENCE))
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = failure_of_the_start(spec).await;
     assert!(
         err.contains(&format!("port {port} on 127.0.0.1 is not available")),
         "{err}"
@@ -121,15 +123,7 @@ async fn a_busy_fixed_port_fails_the_start_naming_it() {
 
 #[tokio::test]
 async fn a_server_that_binds_the_port_itself_is_told_about_pass_socket() {
-    let mut spec = socket_spec("ignores", "serves_ok.py");
-    spec.restart.policy = RestartPolicy::Never;
-    let sidecar = SidecarHandle::new(spec).unwrap();
-    patiently(sidecar.start()).await.unwrap();
-    let err = sidecar
-        .wait_ready(Some(PATIENCE))
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = failure_of_the_start(socket_spec("ignores", "serves_ok.py")).await;
     assert!(
         err.contains("with passSocket the plugin holds the port"),
         "{err}"

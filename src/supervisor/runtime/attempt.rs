@@ -17,7 +17,7 @@ use super::transitions::url;
 use crate::supervisor::platform::held_socket::HeldSocket;
 use crate::supervisor::platform::output::drain_lines;
 use crate::supervisor::platform::port;
-use crate::supervisor::platform::process::{LaunchPlan, SidecarProcess};
+use crate::supervisor::platform::process::{LaunchPlan, OutputPipes, SidecarProcess};
 use crate::supervisor::policy::run_end::Exit;
 use crate::supervisor::spec::SidecarSpec;
 use crate::supervisor::status::{Backend, LogLine, StopOutcome, Stream};
@@ -30,6 +30,66 @@ const OUTPUT_GRACE: Duration = Duration::from_millis(250);
 /// it is written (not in 8 KiB blocks, which also delays the readiness probe that output
 /// triggers), and non-ASCII output cannot crash it on a Windows code page.
 const PYTHON_DEFAULTS: [(&str, &str); 2] = [("PYTHONUNBUFFERED", "1"), ("PYTHONUTF8", "1")];
+
+/// Why the port `fixed` (a free one when `None`) cannot be had.
+pub fn port_unavailable(fixed: Option<u16>, error: io::Error) -> String {
+    match fixed {
+        Some(port) => format!("port {port} on 127.0.0.1 is not available: {error}"),
+        None => format!("cannot find a free port on 127.0.0.1: {error}"),
+    }
+}
+
+/// The sidecar's environment: the Python defaults its spec does not override, its own `env`,
+/// `extra_env` (where its dependencies are), the port and the token.
+fn environment(
+    spec: &SidecarSpec,
+    extra_env: Vec<(String, OsString)>,
+    port: u16,
+    token: Option<&str>,
+) -> Vec<(String, OsString)> {
+    let mut env: Vec<(String, OsString)> = PYTHON_DEFAULTS
+        .iter()
+        .filter(|(name, _)| !spec.env.contains_key(*name))
+        .map(|(name, value)| ((*name).to_owned(), OsString::from(value)))
+        .collect();
+    env.extend(spec.env.iter().map(|(k, v)| (k.clone(), OsString::from(v))));
+    env.extend(extra_env);
+    env.push((spec.port_env.clone(), port.to_string().into()));
+    if let (Some(var), Some(token)) = (&spec.token_env, token) {
+        env.push((var.clone(), token.into()));
+    }
+    env
+}
+
+/// Starts draining stdout and stderr into `shared`, with `token` redacted; the `Notify` is
+/// told of every line.
+fn drain_output(
+    shared: &Arc<Shared>,
+    pipes: OutputPipes,
+    token: Option<&str>,
+) -> (Arc<Notify>, Vec<JoinHandle<()>>) {
+    let output_seen = Arc::new(Notify::new());
+    let pipes: [(Stream, Box<dyn AsyncRead + Unpin + Send>); 2] = [
+        (Stream::Stdout, Box::new(pipes.stdout)),
+        (Stream::Stderr, Box::new(pipes.stderr)),
+    ];
+    let drains = pipes
+        .into_iter()
+        .map(|(stream, pipe)| {
+            let (shared, seen) = (shared.clone(), output_seen.clone());
+            let secret = token.map(str::to_owned);
+            tokio::spawn(drain_lines(pipe, secret, move |line| {
+                shared.record_line(LogLine {
+                    name: shared.name.clone(),
+                    stream,
+                    line,
+                });
+                seen.notify_one();
+            }))
+        })
+        .collect();
+    (output_seen, drains)
+}
 
 /// How a run's process group is ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,46 +121,18 @@ impl Attempt {
         socket: Option<&HeldSocket>,
         token: Option<String>,
     ) -> Result<Self, String> {
-        let port = match (socket, spec.port) {
-            (Some(socket), _) => socket.port(),
-            (None, fixed) => Self::port_for(fixed)?,
-        };
-        Self::launch_on(spec, shared, extra_env, (socket, port), token).await
-    }
-
-    fn port_for(fixed: Option<u16>) -> Result<u16, String> {
-        match fixed {
-            Some(fixed) => port::ensure_available(fixed)
-                .map(|()| fixed)
-                .map_err(|e| format!("port {fixed} on 127.0.0.1 is not available: {e}")),
-            None => {
-                port::free_port().map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))
+        let port = match socket {
+            Some(socket) => socket.port(),
+            None => match spec.port {
+                Some(fixed) => port::ensure_available(fixed).map(|()| fixed),
+                None => port::free_port(),
             }
-        }
-    }
-
-    async fn launch_on(
-        spec: &SidecarSpec,
-        shared: &Arc<Shared>,
-        extra_env: Vec<(String, OsString)>,
-        (socket, port): (Option<&HeldSocket>, u16),
-        token: Option<String>,
-    ) -> Result<Self, String> {
-        let mut env: Vec<(String, OsString)> = PYTHON_DEFAULTS
-            .iter()
-            .filter(|(name, _)| !spec.env.contains_key(*name))
-            .map(|(name, value)| ((*name).to_owned(), OsString::from(value)))
-            .collect();
-        env.extend(spec.env.iter().map(|(k, v)| (k.clone(), OsString::from(v))));
-        env.extend(extra_env);
-        env.push((spec.port_env.clone(), port.to_string().into()));
-        if let (Some(var), Some(token)) = (&spec.token_env, &token) {
-            env.push((var.clone(), token.into()));
-        }
+            .map_err(|e| port_unavailable(spec.port, e))?,
+        };
         let plan = LaunchPlan {
             program: spec.program.clone(),
             args: spec.args.clone(),
-            env,
+            env: environment(spec, extra_env, port, token.as_deref()),
             cwd: spec.cwd.clone(),
             #[cfg(unix)]
             socket: socket.map(|s| (s.raw_fd(), spec.name.clone())),
@@ -113,25 +145,7 @@ impl Attempt {
                 .unwrap_or_default();
             format!("cannot run `{}`{cwd}: {e}", spec.program.display())
         })?;
-        let output_seen = Arc::new(Notify::new());
-        let pipes: [(Stream, Box<dyn AsyncRead + Unpin + Send>); 2] = [
-            (Stream::Stdout, Box::new(pipes.stdout)),
-            (Stream::Stderr, Box::new(pipes.stderr)),
-        ];
-        let drains = pipes
-            .into_iter()
-            .map(|(stream, pipe)| {
-                let (shared, seen, secret) = (shared.clone(), output_seen.clone(), token.clone());
-                tokio::spawn(drain_lines(pipe, secret, move |line| {
-                    shared.record_line(LogLine {
-                        name: shared.name.clone(),
-                        stream,
-                        line,
-                    });
-                    seen.notify_one();
-                }))
-            })
-            .collect();
+        let (output_seen, drains) = drain_output(shared, pipes, token.as_deref());
         shared.set_backend(Some(Backend {
             url: url(port),
             port,

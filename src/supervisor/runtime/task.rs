@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{sleep, sleep_until, Instant};
 
-use super::attempt::{dependency_env, exit_of, Attempt, Teardown};
+use super::attempt::{dependency_env, exit_of, port_unavailable, Attempt, Teardown};
 use super::handle::SidecarHandle;
 use super::shared::{Request, Shared, StartAck, StopReply};
 use super::transitions::Transitions;
@@ -146,18 +146,7 @@ impl SidecarTask {
                 Err(end) => return self.conclude(end, None).await,
             }
         }
-        let launched = match self.hold_socket() {
-            Ok(()) => {
-                let (socket, token) = match &self.socket {
-                    Some((socket, token)) => (Some(socket), token.clone()),
-                    None => (None, self.spec.token_env.as_ref().map(|_| fresh_token())),
-                };
-                let env = dependency_env;
-                Attempt::launch(&self.spec, &self.shared, env, socket, token).await
-            }
-            Err(reason) => Err(reason),
-        };
-        let mut attempt = match launched {
+        let mut attempt = match self.launch(dependency_env).await {
             Ok(attempt) => attempt,
             Err(reason) => {
                 let next = self.after_failure(Ending::Failure, reason);
@@ -187,17 +176,24 @@ impl SidecarTask {
         self.conclude(end, Some(attempt)).await
     }
 
-    /// With `pass_socket`, binds the socket the sidecar's starts share, unless it is held already.
-    fn hold_socket(&mut self) -> Result<(), String> {
+    /// Launches one start: with `pass_socket` on the socket the starts share, and with its token
+    /// (binding it first unless it is held already), otherwise with a fresh token.
+    async fn launch(&mut self, dependency_env: Vec<(String, OsString)>) -> Result<Attempt, String> {
         if self.spec.pass_socket && self.socket.is_none() {
-            let socket = HeldSocket::bind(self.spec.port).map_err(|e| match self.spec.port {
-                Some(port) => format!("port {port} on 127.0.0.1 is not available: {e}"),
-                None => format!("cannot listen on a free port on 127.0.0.1: {e}"),
-            })?;
-            let token = self.spec.token_env.as_ref().map(|_| fresh_token());
-            self.socket = Some((socket, token));
+            let socket = HeldSocket::bind(self.spec.port)
+                .map_err(|e| port_unavailable(self.spec.port, e))?;
+            self.socket = Some((socket, self.fresh_token()));
         }
-        Ok(())
+        let (socket, token) = match &self.socket {
+            Some((socket, token)) => (Some(socket), token.clone()),
+            None => (None, self.fresh_token()),
+        };
+        Attempt::launch(&self.spec, &self.shared, dependency_env, socket, token).await
+    }
+
+    /// A new token, when the spec asks for one.
+    fn fresh_token(&self) -> Option<String> {
+        self.spec.token_env.as_ref().map(|_| fresh_token())
     }
 
     /// Starts the dependencies that are not running and waits until each is ready; returns the
