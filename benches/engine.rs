@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo bench --bench engine            # full run (about 3 minutes)
 //! BENCH_RUNS=5 BENCH_IDLE_SECS=10 cargo bench --bench engine   # quicker
+//! BENCH_ONLY=late_listen cargo bench --bench engine            # one section (comma-separated)
 //! ```
 //! Reference points come from the fixture itself: it writes the CLOCK_MONOTONIC time at which its
 //! socket starts listening, and at which it exits, to files named in its environment.
@@ -382,14 +383,6 @@ async fn stopping(dir: &Path, runs: u64) {
     );
 }
 
-fn cpu_time() -> Duration {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct we pass.
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
-
 /// The supervising process's CPU time with one ready sidecar and a 1 s health interval.
 async fn idle_cost(seconds: u64) {
     let mut spec = python_spec("bench", "serves_ok.py");
@@ -397,9 +390,9 @@ async fn idle_cost(seconds: u64) {
     let sidecar = SidecarHandle::new(spec).expect("a valid sidecar spec");
     sidecar.start().await.unwrap();
     sidecar.wait_ready(None).await.unwrap();
-    let before = cpu_time();
+    let before = process_cpu();
     tokio::time::sleep(Duration::from_secs(seconds)).await;
-    let used = cpu_time() - before;
+    let used = process_cpu() - before;
     sidecar.stop().await.unwrap();
     println!("\n### Idle cost\n");
     println!("| sidecars | health interval | wall time | engine CPU time | CPU share |");
@@ -453,14 +446,29 @@ async fn main() {
         num_cpus()
     );
 
-    let (e, b) = readiness(&dir, runs).await;
-    println!("\nreadiness: baseline / engine = {:.0}x", b / e);
-    let (e, b) = crash_detection(&dir, runs).await;
-    println!("\ncrash detection: baseline / engine = {:.0}x", b / e);
-    late_listen(&dir, runs.max(3)).await;
-    stopping(&dir, runs.min(11)).await;
-    idle_cost(idle_secs).await;
-    scale(&[1, 32]).await;
+    // `BENCH_ONLY=late_listen,stopping` runs only the sections named.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let wanted = |section: &str| only.is_empty() || only.split(',').any(|s| s.trim() == section);
+    if wanted("readiness") {
+        let (e, b) = readiness(&dir, runs).await;
+        println!("\nreadiness: baseline / engine = {:.0}x", b / e);
+    }
+    if wanted("crash_detection") {
+        let (e, b) = crash_detection(&dir, runs).await;
+        println!("\ncrash detection: baseline / engine = {:.0}x", b / e);
+    }
+    if wanted("late_listen") {
+        late_listen(&dir, runs.max(3)).await;
+    }
+    if wanted("stopping") {
+        stopping(&dir, runs.min(11)).await;
+    }
+    if wanted("idle_cost") {
+        idle_cost(idle_secs).await;
+    }
+    if wanted("scale") {
+        scale(&[1, 32]).await;
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -6,12 +6,15 @@ mod group_members;
 pub mod held_socket;
 mod keeper_thread;
 pub mod ledger;
+#[cfg(target_os = "linux")]
+mod listener_lookup;
 #[cfg(unix)]
 mod only_stdio;
 pub mod output;
 #[cfg(target_os = "linux")]
 mod parent_death;
 pub mod port;
+pub mod port_watch;
 pub mod probe;
 pub mod process;
 pub mod token;

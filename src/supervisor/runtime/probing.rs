@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::{sleep, timeout, Instant};
 
+use crate::supervisor::platform::port_watch::PortWatch;
 use crate::supervisor::platform::{probe, token};
 use crate::supervisor::policy::health_verdict::{judge, Verdict};
 use crate::supervisor::policy::ready_schedule::{connect_retry_delay, not_ready_retry_delay};
@@ -78,9 +79,10 @@ impl ProbeTarget {
     }
 
     /// Returns once the sidecar answers healthy. `last_failure` holds the latest reason it did not.
-    /// While the port does not accept connections yet, output from the child (`output_seen`)
-    /// wakes an attempt 1 ms later, before the delay ends; once it answers "not ready", output no
-    /// longer does (a server that logs every request would otherwise be probed in a storm).
+    /// While the port does not accept connections, a thread makes the connect attempts
+    /// ([`PortWatch`]), and output from the child (`output_seen`) brings the next one forward to
+    /// 1 ms from then; once it answers "not ready", output no longer does (a server that logs every
+    /// request would otherwise be probed in a storm).
     /// On a held socket the request simply waits in the backlog until the server serves: no
     /// connect attempts, and no timeout but the caller's startup timeout.
     pub async fn until_ready(&self, output_seen: &Notify, last_failure: &mut String) {
@@ -92,32 +94,49 @@ impl ProbeTarget {
         let started = Instant::now();
         let mut not_ready_answers = 0;
         loop {
-            let mut listening = true;
-            let delay = match self.connect().await {
+            let stream = match self.connect().await {
+                Ok(stream) => stream,
                 Err(reason) => {
                     *last_failure = reason;
-                    listening = false;
+                    match self.until_listening(started, output_seen).await {
+                        Ok(stream) => stream,
+                        Err(reason) => {
+                            *last_failure = reason;
+                            sleep(connect_retry_delay(started.elapsed())).await;
+                            continue;
+                        }
+                    }
+                }
+            };
+            let delay = match timeout(answer_within, self.ask(stream)).await {
+                Ok(Ok(())) => return,
+                Ok(Err(reason)) => {
+                    *last_failure = reason;
+                    not_ready_answers += 1;
+                    not_ready_retry_delay(not_ready_answers - 1)
+                }
+                Err(_) => {
+                    *last_failure = self.no_answer();
                     connect_retry_delay(started.elapsed())
                 }
-                Ok(stream) => match timeout(answer_within, self.ask(stream)).await {
-                    Ok(Ok(())) => return,
-                    Ok(Err(reason)) => {
-                        *last_failure = reason;
-                        not_ready_answers += 1;
-                        not_ready_retry_delay(not_ready_answers - 1)
-                    }
-                    Err(_) => {
-                        *last_failure = self.no_answer();
-                        connect_retry_delay(started.elapsed())
-                    }
-                },
             };
+            sleep(delay).await;
+        }
+    }
+
+    /// Connect attempts on the schedule, on a thread, until the port accepts one.
+    async fn until_listening(
+        &self,
+        started: Instant,
+        output_seen: &Notify,
+    ) -> Result<tokio::net::TcpStream, String> {
+        let cannot = |e: std::io::Error| format!("cannot connect: {e}");
+        let mut watch =
+            PortWatch::start(self.port, started.into_std(), connect_retry_delay).map_err(cannot)?;
+        loop {
             tokio::select! {
-                _ = sleep(delay) => {}
-                _ = async {
-                    output_seen.notified().await;
-                    sleep(Duration::from_millis(1)).await;
-                }, if !listening => {}
+                connected = watch.connected() => return connected.map_err(cannot),
+                _ = output_seen.notified() => watch.nudge(),
             }
         }
     }
