@@ -59,3 +59,27 @@ build_app_shapes() {
   cargo build "${shapes[@]}" --features tauri/custom-protocol,tracing --bin traced
   unset CARGO_TARGET_DIR
 }
+
+# The Python package's virtual environment: `tauri-sidecar` (python/) installed in editable mode
+# with uvicorn (the version the example pins), and pytest. The supervision tests run a
+# package-based server in it.
+PACKAGE_VENV=python/.venv
+ensure_package_venv() {
+  [ -x "$PACKAGE_VENV/bin/python" ] || python3 -m venv "$PACKAGE_VENV"
+  "$PACKAGE_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    -e "./python[uvicorn]" "uvicorn==0.54.0" "pytest>=8,<10"
+}
+
+# check_package_wheel: builds the package's wheel into target/python-wheel and installs it in a
+# fresh virtual environment, as a user's `pip install` would.
+check_package_wheel() {
+  local out=target/python-wheel
+  rm -rf "$out"
+  "$PACKAGE_VENV/bin/pip" wheel --quiet --disable-pip-version-check --no-deps -w "$out" ./python
+  python3 -m venv "$out/venv"
+  "$out/venv/bin/pip" install --quiet --disable-pip-version-check "$out"/tauri_sidecar-*.whl
+  "$out/venv/bin/python" -c '
+import importlib.resources, tauri_sidecar
+assert importlib.resources.files("tauri_sidecar").joinpath("py.typed").is_file(), "py.typed is missing"
+print("wheel tauri_sidecar", tauri_sidecar.__version__, "installs and imports")'
+}

@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod contract;
 mod error;
 mod platform;
 mod policy;

@@ -9,6 +9,9 @@ mod hostile;
 #[cfg(target_os = "linux")]
 mod orphans;
 mod output;
+// Linux only: socket activation, and pids read from /proc.
+#[cfg(target_os = "linux")]
+mod python_package;
 mod ready;
 mod restart;
 // Unix only: socket activation; the fixture reads /proc.

@@ -63,6 +63,36 @@ async fn a_child_that_ignores_sigterm_is_killed_after_the_timeout() {
     assert!(!alive(pid as i32));
 }
 
+#[tokio::test]
+async fn a_stop_closes_the_lifeline_so_a_child_that_ignores_sigterm_still_exits_gracefully() {
+    let mut spec = spec("lifeline", "exits_when_stdin_closes.py");
+    spec.shutdown_timeout = PATIENCE;
+    let sidecar = SidecarHandle::new(spec).unwrap();
+    let mut lines = sidecar.subscribe_logs();
+    start_ready(&sidecar).await;
+    let (outcome, _) = timed_stop(&sidecar).await;
+    assert_eq!(outcome, StopOutcome::Graceful);
+    until_line(&mut lines, |l| l == "lifeline closed").await;
+}
+
+#[tokio::test]
+async fn the_child_is_told_its_contract_in_tauri_sidecar() {
+    let mut spec = spec("told", "exits_when_stdin_closes.py");
+    spec.token_env = Some("TOLD_TOKEN".into());
+    spec.health.path = "/healthz".into();
+    let sidecar = SidecarHandle::new(spec).unwrap();
+    let mut lines = sidecar.subscribe_logs();
+    patiently(sidecar.start()).await.unwrap();
+    let line = until_line(&mut lines, |l| l.starts_with("contract ")).await;
+    let contract: serde_json::Value = serde_json::from_str(&line["contract ".len()..]).unwrap();
+    assert_eq!(
+        contract,
+        serde_json::json!({"v": 1, "name": "told", "portEnv": "PORT", "tokenEnv": "TOLD_TOKEN",
+                           "healthPath": "/healthz", "socketFd": null})
+    );
+    patiently(sidecar.stop()).await.unwrap();
+}
+
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_grandchild_that_ignores_sigterm_is_killed_after_the_timeout() {

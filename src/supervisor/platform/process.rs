@@ -1,5 +1,10 @@
 //! A sidecar's process tree: spawned in its own process group (Windows: a job object), signalled
-//! as a group, its exit awaited (never polled), and stopped with SIGTERM, a timeout, then SIGKILL.
+//! as a group, its exit awaited (never polled), and stopped by closing its lifeline and SIGTERM,
+//! a timeout, then SIGKILL.
+//!
+//! The lifeline is the sidecar's standard input: a pipe whose write end the supervisor holds for
+//! the sidecar's life. End of file on it means "stop now, gracefully": the supervisor closes it
+//! first when it stops the sidecar, and the OS closes it when the app dies, however it dies.
 
 use std::ffi::OsString;
 use std::io;
@@ -8,7 +13,7 @@ use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
 use process_wrap::tokio::{ChildWrapper, CommandWrap, KillOnDrop};
-use tokio::process::{ChildStderr, ChildStdout};
+use tokio::process::{ChildStderr, ChildStdin, ChildStdout};
 
 use super::keeper_thread::run_on_keeper;
 use crate::supervisor::status::StopOutcome;
@@ -74,6 +79,8 @@ pub struct SidecarProcess {
     exit: Option<ExitStatus>,
     /// Whether the whole group was killed (then its id may be reused and must not be signalled).
     group_killed: bool,
+    /// The write end of the sidecar's standard input, held open until the sidecar is stopped.
+    lifeline: Option<ChildStdin>,
     /// Held for its life (dropping it kills it); Linux also reads its pid for the group wait.
     #[cfg(unix)]
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -101,7 +108,7 @@ impl SidecarProcess {
         let mut command = CommandWrap::with_new(&plan.program, |c| {
             c.args(&plan.args)
                 .envs(plan.env.iter().map(|(k, v)| (k, v)))
-                .stdin(Stdio::null())
+                .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped());
             if let Some(cwd) = &plan.cwd {
@@ -124,12 +131,19 @@ impl SidecarProcess {
         #[cfg(unix)]
         command.wrap(watchdog.clone());
         #[cfg(windows)]
-        command.wrap(process_wrap::tokio::JobObject);
+        {
+            use windows::Win32::System::Threading::CREATE_NO_WINDOW;
+            // No console window per sidecar. The job object creates the process suspended and
+            // resumes it once it is in the job, so that a child it spawns at once is in it too.
+            command.wrap(process_wrap::tokio::CreationFlags(CREATE_NO_WINDOW));
+            command.wrap(process_wrap::tokio::JobObject);
+        }
 
         let mut child = command.spawn()?;
         let pid = child
             .id()
             .ok_or_else(|| io::Error::other("the child has no process id"))?;
+        let lifeline = child.stdin().take();
         let pipes = OutputPipes {
             stdout: child
                 .stdout()
@@ -146,6 +160,7 @@ impl SidecarProcess {
                 pid,
                 exit: None,
                 group_killed: false,
+                lifeline,
                 #[cfg(unix)]
                 watchdog: watchdog.take(),
             },
@@ -186,13 +201,13 @@ impl SidecarProcess {
         self.child.wait().await
     }
 
-    /// Asks the whole group to stop (SIGTERM). Windows has no such request: this kills the job.
+    /// Asks the whole group to stop: closes the lifeline, then (Unix) sends SIGTERM to the group.
+    /// Windows has no SIGTERM: there the lifeline is the only request, and the job is ended
+    /// after the timeout.
     pub fn terminate_group(&mut self) {
+        self.lifeline = None;
         #[cfg(unix)]
-        let sent = self.child.signal(nix::sys::signal::Signal::SIGTERM as i32);
-        #[cfg(not(unix))]
-        let sent = self.child.start_kill();
-        if let Err(e) = sent {
+        if let Err(e) = self.child.signal(nix::sys::signal::Signal::SIGTERM as i32) {
             log::debug!("terminate process group {}: {e}", self.pid);
         }
     }
@@ -210,8 +225,9 @@ impl SidecarProcess {
         self.group_killed = true;
     }
 
-    /// SIGTERM to the group, up to `timeout` for the whole group to exit (as systemd waits for a
-    /// unit's cgroup; outside Linux, for the child only), then SIGKILL to whatever is left.
+    /// The lifeline closed and SIGTERM to the group, up to `timeout` for the whole group to exit
+    /// (as systemd waits for a unit's cgroup; outside Linux, for the child only), then SIGKILL
+    /// to whatever is left.
     pub async fn stop(&mut self, timeout: Duration) -> (StopOutcome, Option<ExitStatus>) {
         if self.exit.is_some() {
             self.kill_group();

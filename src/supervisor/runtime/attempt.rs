@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use super::probing::ProbeTarget;
 use super::shared::Shared;
 use super::transitions::url;
+use crate::supervisor::contract;
 use crate::supervisor::platform::held_socket::HeldSocket;
 use crate::supervisor::platform::output::drain_lines;
 use crate::supervisor::platform::port;
@@ -55,6 +56,7 @@ fn environment(
     env.extend(spec.env.iter().map(|(k, v)| (k.clone(), OsString::from(v))));
     env.extend(extra_env);
     env.push((spec.port_env.clone(), port.to_string().into()));
+    env.push((contract::VARIABLE.into(), contract::describe(spec).into()));
     if let (Some(var), Some(token)) = (&spec.token_env, token) {
         env.push((var.clone(), token.into()));
     }

@@ -1,0 +1,69 @@
+"""Serving an ASGI app as a sidecar, with uvicorn (``pip install "tauri-sidecar[uvicorn]"``)."""
+import socket
+import sys
+from typing import Iterable, Optional
+
+from ._contract import config
+from ._guard import guard
+from ._health import Ready, health
+from ._lifeline import watch_lifeline
+
+
+def line_buffered_output() -> None:
+    """Makes ``print`` and logging reach the plugin line by line, even when output is a pipe."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(line_buffering=True)
+
+
+def run(
+    app,
+    *,
+    ready: Optional[Ready] = None,
+    port: Optional[int] = None,
+    origins: Iterable[str] = (),
+    log_level: str = "info",
+    **uvicorn_options,
+) -> None:
+    """Serves the ASGI ``app`` until the plugin stops it.
+
+    - On the socket the plugin handed over (``passSocket``), else on 127.0.0.1 and the port
+      from the environment; outside the plugin on ``port``, ``$PORT`` or 8000.
+    - Behind :func:`tauri_sidecar.guard` (Host, token, CORS for the webview and ``origins``).
+    - With the health route the plugin probes, answering ``starting`` while ``ready()`` (sync or
+      async) returns false.
+    - Shuts down gracefully on SIGTERM, SIGINT, SIGBREAK (Windows) and at the end of the
+      lifeline (standard input). As uvicorn does, a signal is raised again once the server has
+      shut down, so the exit status names it (SIGINT: status 130).
+    - ``uvicorn_options`` go to ``uvicorn.Config``.
+    """
+    try:
+        import uvicorn
+    except ImportError:
+        raise SystemExit(
+            'tauri_sidecar.run needs uvicorn: pip install "tauri-sidecar[uvicorn]"'
+        ) from None
+    line_buffered_output()
+    cfg = config(port=port)
+    if not cfg.supervised:
+        print(
+            f"tauri-sidecar: not started by tauri-plugin-sidecar (no TAURI_SIDECAR): serving on "
+            f"{cfg.url}, without a token (port from the argument, else $PORT, else 8000)",
+            file=sys.stderr,
+        )
+    served = guard(health(app, cfg.health_path, ready), cfg, origins)
+    server = uvicorn.Server(
+        uvicorn.Config(served, host="127.0.0.1", port=cfg.port, log_level=log_level, **uvicorn_options)
+    )
+    if cfg.supervised:
+        watch_lifeline(lambda: setattr(server, "should_exit", True))
+    sockets = None
+    if cfg.socket_fd is not None:
+        # The socket outlives this process: requests made while it (re)started wait in its backlog.
+        sockets = [socket.socket(fileno=cfg.socket_fd)]
+    try:
+        server.run(sockets=sockets)
+    except KeyboardInterrupt:
+        # uvicorn re-raises SIGINT once it has shut down; Ctrl-C needs no traceback.
+        sys.exit(130)

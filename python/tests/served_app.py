@@ -1,0 +1,27 @@
+"""A sidecar built on tauri_sidecar.run, started by the tests: GET / answers "hello from <pid>";
+the health route says "starting" until the file named by $READY_FILE exists (when set)."""
+import os
+
+from tauri_sidecar import run
+
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            event = (await receive())["type"].rsplit(".", 1)[1]  # startup, then shutdown
+            await send({"type": f"lifespan.{event}.complete"})
+            if event == "shutdown":
+                return
+    body = f"hello from {os.getpid()}".encode()
+    headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def ready():
+    flag = os.environ.get("READY_FILE")
+    return flag is None or os.path.exists(flag)
+
+
+if __name__ == "__main__":
+    run(app, ready=ready)

@@ -1,0 +1,191 @@
+"""`run` in a real process: the handed-over socket, the port, the guard, the health route, and
+graceful shutdown on the end of the lifeline and on SIGTERM."""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+SERVED_APP = Path(__file__).with_name("served_app.py")
+TOKEN = "k" * 64
+# What uvicorn logs once connections are answered: on a socket handed over, which already
+# listens, the end of the app's startup; on a port, the line after its own listen.
+STARTED_ON_SOCKET = "Application startup complete"
+STARTED_ON_PORT = "Uvicorn running on"
+GRACEFUL = "Finished server process"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Sidecar:
+    """served_app.py as the plugin starts it: the contract, a token, stdin as a pipe, and with
+    `pass_socket` a listening socket as descriptor 3."""
+
+    def __init__(self, pass_socket=True, supervised=True, extra_env=None):
+        self.listener = None
+        env = {**os.environ, **(extra_env or {})}
+        env.pop("TAURI_SIDECAR", None)
+        if pass_socket:
+            self.listener = socket.create_server(("127.0.0.1", 0))
+            self.port = self.listener.getsockname()[1]
+        else:
+            self.port = free_port()
+        if supervised:
+            env.update({
+                "TAURI_SIDECAR": json.dumps({
+                    "v": 1, "name": "api", "portEnv": "API_PORT", "tokenEnv": "API_TOKEN",
+                    "healthPath": "/api/health", "socketFd": 3 if pass_socket else None,
+                }),
+                "API_PORT": str(self.port),
+                "API_TOKEN": TOKEN,
+            })
+        else:
+            env["PORT"] = str(self.port)
+        self.token = TOKEN if supervised else None
+        self.started_line = STARTED_ON_SOCKET if pass_socket else STARTED_ON_PORT
+        fd = self.listener.fileno() if self.listener else None
+        self.process = subprocess.Popen(
+            [sys.executable, str(SERVED_APP)],
+            env=env,
+            stdin=subprocess.PIPE if supervised else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            pass_fds=(3,) if fd is not None else (),
+            preexec_fn=(lambda: os.dup2(fd, 3)) if fd is not None else None,
+        )
+        self.lines = []
+        self.started = threading.Event()
+        self.reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self.reader.start()
+
+    def _read_stderr(self):
+        for line in self.process.stderr:
+            self.lines.append(line)
+            if self.started_line in line:
+                self.started.set()
+        self.started.set()
+
+    def wait_started(self):
+        # A line uvicorn logs: an event, not a poll.
+        assert self.started.wait(30), self.output()
+        assert self.process.poll() is None, self.output()
+
+    def get(self, path, token=None, host=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        headers = {"Host": host or f"127.0.0.1:{self.port}"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        answer = response.status, response.read().decode()
+        connection.close()
+        return answer
+
+    def wait_exit(self):
+        code = self.process.wait(30)
+        self.reader.join(10)
+        return code
+
+    def output(self):
+        return "".join(self.lines)
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.listener:
+            self.listener.close()
+
+
+@pytest.fixture
+def sidecars():
+    started = []
+
+    def start(**kwargs):
+        started.append(Sidecar(**kwargs))
+        return started[-1]
+
+    yield start
+    for sidecar in started:
+        sidecar.close()
+
+
+def test_serves_on_the_socket_handed_over_behind_the_guard(sidecars):
+    sidecar = sidecars(pass_socket=True)
+    sidecar.wait_started()
+    status, body = sidecar.get("/", token=TOKEN)
+    assert (status, body) == (200, f"hello from {sidecar.process.pid}")
+    assert sidecar.get("/api/health", token=TOKEN) == (200, '{"status": "ok"}')
+    assert sidecar.get("/")[0] == 401
+    assert sidecar.get("/", token=TOKEN, host="evil.example")[0] == 400
+
+
+def test_serves_on_the_port_without_a_socket(sidecars):
+    sidecar = sidecars(pass_socket=False)
+    sidecar.wait_started()
+    assert sidecar.get("/api/health", token=TOKEN) == (200, '{"status": "ok"}')
+
+
+def test_health_says_starting_until_ready(sidecars, tmp_path):
+    flag = tmp_path / "loaded"
+    sidecar = sidecars(extra_env={"READY_FILE": str(flag)})
+    sidecar.wait_started()
+    assert sidecar.get("/api/health", token=TOKEN) == (200, '{"status": "starting"}')
+    flag.touch()
+    assert sidecar.get("/api/health", token=TOKEN) == (200, '{"status": "ok"}')
+
+
+def test_the_end_of_the_lifeline_shuts_down_gracefully(sidecars):
+    sidecar = sidecars()
+    sidecar.wait_started()
+    sidecar.process.stdin.close()
+    assert sidecar.wait_exit() == 0, sidecar.output()
+    assert "standard input closed" in sidecar.output()
+    assert GRACEFUL in sidecar.output()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is Unix")
+def test_sigterm_shuts_down_gracefully_with_the_lifeline_still_open(sidecars):
+    sidecar = sidecars()
+    sidecar.wait_started()
+    sidecar.process.send_signal(signal.SIGTERM)
+    # Once shut down, uvicorn raises the signal again, so that the exit status names it.
+    assert sidecar.wait_exit() == -signal.SIGTERM, sidecar.output()
+    assert GRACEFUL in sidecar.output()
+    assert "standard input closed" not in sidecar.output()
+
+
+def test_outside_the_plugin_it_says_so_and_serves_on_PORT_without_a_token(sidecars):
+    sidecar = sidecars(pass_socket=False, supervised=False)
+    sidecar.wait_started()
+    assert "not started by tauri-plugin-sidecar" in sidecar.output()
+    assert sidecar.get("/api/health") == (200, '{"status": "ok"}')
+    sidecar.process.send_signal(signal.SIGINT)
+    assert sidecar.wait_exit() == 130, sidecar.output()
+    assert GRACEFUL in sidecar.output() and "Traceback" not in sidecar.output()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is Unix")
+def test_watch_lifeline_raises_sigterm_by_default_and_ignores_a_terminal_or_dev_null():
+    waits = "import sys, time, tauri_sidecar; print(tauri_sidecar.watch_lifeline(), flush=True); time.sleep(60)"
+    watched = subprocess.Popen([sys.executable, "-c", waits], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert watched.stdout.readline() == "True\n"
+    watched.stdin.close()
+    assert watched.wait(30) == -signal.SIGTERM
+    assert "standard input closed" in watched.stderr.read()
+
+    unwatched = subprocess.run([sys.executable, "-c", waits.replace("time.sleep(60)", "")],
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    assert unwatched.stdout == "False\n"
