@@ -1,6 +1,6 @@
 //! 1 + 2: spawn with args, env, cwd and the port variable, in a process group of its own.
 
-use tauri_plugin_sidecar::supervisor::{RestartPolicy, SidecarHandle, SidecarSpec, State};
+use tauri_plugin_sidecar::supervisor::{RestartPolicy, SidecarHandle, SidecarSpec, State, Status};
 
 use crate::support::*;
 
@@ -107,19 +107,47 @@ async fn a_fixed_free_port_is_used() {
     patiently(sidecar.stop()).await.unwrap();
 }
 
-#[tokio::test]
-async fn a_program_that_cannot_run_fails_with_the_reason() {
-    let mut spec = SidecarSpec::new("missing", "no-such-program-for-sidecar-tests", vec![]);
-    spec.restart.policy = RestartPolicy::Never;
+/// The status a start of `spec` ends in, which must be `failed`.
+async fn failed_start(spec: SidecarSpec) -> Status {
     let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
-    let error = until_state(&mut events, State::Failed).await.error.unwrap();
+    until_state(&mut events, State::Failed).await
+}
+
+#[tokio::test]
+async fn a_missing_program_fails_at_once_whatever_the_restart_policy_with_the_reason() {
+    let mut spec = SidecarSpec::new("missing", "no-such-program-for-sidecar-tests", vec![]);
+    spec.restart.policy = RestartPolicy::Always;
+    let failed = failed_start(spec).await;
+    assert_eq!(failed.restarts, 0);
+    let error = failed.error.unwrap();
     assert!(
         error.starts_with("cannot run `no-such-program-for-sidecar-tests`: "),
         "{error}"
     );
     assert!(error.contains("No such file"), "{error}");
+    assert!(
+        error.contains("not restarted: a restart cannot fix it"),
+        "{error}"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_missing_interpreter_fails_at_once_with_the_reason() {
+    let program = fixture("needs_missing_interpreter");
+    let failed = failed_start(SidecarSpec::new("interpreter", program, vec![])).await;
+    assert_eq!(failed.restarts, 0);
+    let error = failed.error.unwrap();
+    for expected in [
+        "exited with status 127",
+        "command not found",
+        "no-such-interpreter-for-sidecar-tests",
+        "not restarted",
+    ] {
+        assert!(error.contains(expected), "{expected}: {error}");
+    }
 }
 
 #[cfg(target_os = "linux")]

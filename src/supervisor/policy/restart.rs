@@ -27,6 +27,9 @@ pub enum Ending {
     CleanExit,
     /// Crash, non-zero exit, failed start or failed health checks.
     Failure,
+    /// A failure that no restart can fix (the program or its interpreter is missing, or cannot
+    /// be executed): the sidecar fails at once, whatever the policy.
+    Unfixable,
 }
 
 /// Tracks restarts of one sidecar and decides the next step.
@@ -64,6 +67,11 @@ impl RestartPlanner {
     /// `jitter` is a sample from `[0, 1)`; `failure` describes the ending for the give-up reason.
     pub fn decide(&mut self, ending: Ending, failure: &str, now: Instant, jitter: f64) -> Decision {
         match (self.spec.policy, ending) {
+            (_, Ending::Unfixable) => {
+                return Decision::Fail(format!(
+                    "{failure} (not restarted: a restart cannot fix it)"
+                ))
+            }
             (RestartPolicy::Never, Ending::Failure) => return Decision::Fail(failure.to_owned()),
             (RestartPolicy::Never | RestartPolicy::OnFailure, Ending::CleanExit) => {
                 return Decision::Stop
@@ -149,6 +157,9 @@ mod tests {
             (RestartPolicy::OnFailure, Ending::CleanExit, "stop"),
             (RestartPolicy::Always, Ending::Failure, "restart"),
             (RestartPolicy::Always, Ending::CleanExit, "restart"),
+            (RestartPolicy::Never, Ending::Unfixable, "fail"),
+            (RestartPolicy::OnFailure, Ending::Unfixable, "fail"),
+            (RestartPolicy::Always, Ending::Unfixable, "fail"),
         ];
         for (policy, ending, expected) in cases {
             let got = match RestartPlanner::new(spec(policy)).decide(ending, "x", now, MID) {

@@ -1,6 +1,7 @@
 //! Why a run that nobody asked to end has ended, in words a user can act on, and whether the
 //! restart policy sees it as a clean exit or a failure.
 
+use std::io;
 use std::time::Duration;
 
 use super::restart::Ending;
@@ -64,6 +65,21 @@ pub fn explain(
             (ending, format!("{} while ready", describe(exit)))
         }
         UnrequestedEnd::Exited {
+            exit: Exit::Code(code @ (NOT_EXECUTABLE | NOT_FOUND)),
+            was_ready: false,
+        } => (
+            Ending::Unfixable,
+            format!(
+                "exited with status {code} before it became ready{}",
+                if *code == NOT_FOUND {
+                    " (command not found: the program, or the interpreter its first line names, \
+                     such as the `python3` of a PEX, is not installed)"
+                } else {
+                    " (a command it runs cannot be executed: check its permissions and format)"
+                }
+            ),
+        ),
+        UnrequestedEnd::Exited {
             exit,
             was_ready: false,
         } => {
@@ -95,6 +111,20 @@ pub fn explain(
         UnrequestedEnd::Unhealthy { reason } => (Ending::Failure, reason.clone()),
     };
     (ending, format!("{what}{}", stderr_quote(stderr_tail)))
+}
+
+/// The exit status of a shell (and of `env`) whose command was found but cannot be executed.
+const NOT_EXECUTABLE: i32 = 126;
+/// The exit status of a shell (and of `env`) whose command was not found.
+const NOT_FOUND: i32 = 127;
+
+/// The restart policy's view of a sidecar that could not be spawned: a missing program or one
+/// that cannot be executed stays so; anything else (no free descriptor, say) may pass.
+pub fn spawn_failure(error: &io::Error) -> Ending {
+    match error.kind() {
+        io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied => Ending::Unfixable,
+        _ => Ending::Failure,
+    }
 }
 
 fn describe(exit: &Exit) -> String {
@@ -174,6 +204,35 @@ mod tests {
             quoted.ends_with("; last stderr: Traceback | ValueError: boom"),
             "{quoted}"
         );
+    }
+
+    #[test]
+    fn command_not_found_or_not_executable_before_ready_cannot_be_fixed_by_a_restart() {
+        let tail = vec!["/usr/bin/env: 'python3': No such file or directory".to_owned()];
+        let (ending, reason) = explain(&exited(Exit::Code(127), false), &tail, false);
+        assert_eq!(ending, Ending::Unfixable);
+        assert!(reason.contains("command not found"), "{reason}");
+        assert!(reason.ends_with("last stderr: /usr/bin/env: 'python3': No such file or directory"));
+        let (ending, reason) = explain(&exited(Exit::Code(126), false), &[], false);
+        assert_eq!(ending, Ending::Unfixable);
+        assert!(reason.contains("cannot be executed"), "{reason}");
+        // Once it was ready, 127 is the server's own status: restarted as any failure.
+        assert_eq!(
+            explain(&exited(Exit::Code(127), true), &[], false).0,
+            Ending::Failure
+        );
+    }
+
+    #[test]
+    fn a_missing_or_unexecutable_program_cannot_be_fixed_by_a_restart() {
+        let kinds = [
+            (io::ErrorKind::NotFound, Ending::Unfixable),
+            (io::ErrorKind::PermissionDenied, Ending::Unfixable),
+            (io::ErrorKind::OutOfMemory, Ending::Failure),
+        ];
+        for (kind, ending) in kinds {
+            assert_eq!(spawn_failure(&io::Error::from(kind)), ending, "{kind:?}");
+        }
     }
 
     #[test]

@@ -19,7 +19,8 @@ use crate::supervisor::platform::held_socket::HeldSocket;
 use crate::supervisor::platform::output::drain_lines;
 use crate::supervisor::platform::port;
 use crate::supervisor::platform::process::{LaunchPlan, OutputPipes, SidecarProcess};
-use crate::supervisor::policy::run_end::Exit;
+use crate::supervisor::policy::restart::Ending;
+use crate::supervisor::policy::run_end::{spawn_failure, Exit};
 use crate::supervisor::spec::SidecarSpec;
 use crate::supervisor::status::{Backend, LogLine, StopOutcome, Stream};
 
@@ -122,14 +123,14 @@ impl Attempt {
         extra_env: Vec<(String, OsString)>,
         socket: Option<&HeldSocket>,
         token: Option<String>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, (Ending, String)> {
         let port = match socket {
             Some(socket) => socket.port(),
             None => match spec.port {
                 Some(fixed) => port::ensure_available(fixed).map(|()| fixed),
                 None => port::free_port(),
             }
-            .map_err(|e| port_unavailable(spec.port, e))?,
+            .map_err(|e| (Ending::Failure, port_unavailable(spec.port, e)))?,
         };
         let plan = LaunchPlan {
             program: spec.program.clone(),
@@ -145,7 +146,8 @@ impl Attempt {
                 .as_ref()
                 .map(|c| format!(" in {}", c.display()))
                 .unwrap_or_default();
-            format!("cannot run `{}`{cwd}: {e}", spec.program.display())
+            let reason = format!("cannot run `{}`{cwd}: {e}", spec.program.display());
+            (spawn_failure(&e), reason)
         })?;
         let (output_seen, drains) = drain_output(shared, pipes, token.as_deref());
         shared.set_backend(Some(Backend {

@@ -148,8 +148,8 @@ impl SidecarTask {
         }
         let mut attempt = match self.launch(dependency_env).await {
             Ok(attempt) => attempt,
-            Err(reason) => {
-                let next = self.after_failure(Ending::Failure, reason);
+            Err((ending, reason)) => {
+                let next = self.after_failure(ending, reason);
                 self.ack_start(ack);
                 return next;
             }
@@ -178,10 +178,13 @@ impl SidecarTask {
 
     /// Launches one start: with `pass_socket` on the socket the starts share, and with its token
     /// (binding it first unless it is held already), otherwise with a fresh token.
-    async fn launch(&mut self, dependency_env: Vec<(String, OsString)>) -> Result<Attempt, String> {
+    async fn launch(
+        &mut self,
+        dependency_env: Vec<(String, OsString)>,
+    ) -> Result<Attempt, (Ending, String)> {
         if self.spec.pass_socket && self.socket.is_none() {
             let socket = HeldSocket::bind(self.spec.port)
-                .map_err(|e| port_unavailable(self.spec.port, e))?;
+                .map_err(|e| (Ending::Failure, port_unavailable(self.spec.port, e)))?;
             self.socket = Some((socket, self.fresh_token()));
         }
         let (socket, token) = match &self.socket {
