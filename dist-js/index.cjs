@@ -1,0 +1,227 @@
+'use strict';
+
+var core = require('@tauri-apps/api/core');
+
+/**
+ * Frontend API of `tauri-plugin-sidecar`: wait for the supervised backend, call it, and follow
+ * its status and output.
+ *
+ * ```ts
+ * import { getBackendUrl } from 'tauri-plugin-sidecar-api'
+ *
+ * const url = await getBackendUrl() // resolves once GET /api/health answers {"status":"ok"}
+ * const health = await fetch(`${url}/api/health`).then((r) => r.json())
+ * ```
+ *
+ * Every function rejects with a {@link SidecarError}, whose `kind` can be branched on.
+ *
+ * @module
+ */
+/**
+ * How every function of this package rejects.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await getBackendUrl('api', { timeoutMs: 5000 })
+ * } catch (e) {
+ *   if (e instanceof SidecarError && e.kind === 'failed') showBackendFailure(e.message)
+ * }
+ * ```
+ */
+class SidecarError extends Error {
+    constructor(kind, message) {
+        super(message);
+        this.name = 'SidecarError';
+        this.kind = kind;
+    }
+}
+function toSidecarError(raw) {
+    if (raw instanceof SidecarError)
+        return raw;
+    if (typeof raw === 'object' && raw !== null && 'kind' in raw && 'message' in raw) {
+        const { kind, message } = raw;
+        if (typeof kind === 'string' && typeof message === 'string') {
+            return new SidecarError(kind, message);
+        }
+    }
+    const message = raw instanceof Error ? raw.message : String(raw);
+    return new SidecarError('ipc', message);
+}
+async function call(command, args = {}) {
+    try {
+        return await core.invoke(`plugin:sidecar|${command}`, args);
+    }
+    catch (raw) {
+        throw toSidecarError(raw);
+    }
+}
+/**
+ * The backend's URL (`http://127.0.0.1:<port>`), once the sidecar is ready; at once if it is.
+ * Rejects at once with kind `failed` or `stopped` when the sidecar gave up or is stopped, and with
+ * `timeout` after `timeoutMs` (default: wait as long as it is starting).
+ *
+ * @param name The sidecar; may be omitted when exactly one is configured.
+ *
+ * @example
+ * ```ts
+ * const url = await getBackendUrl()
+ * const items = await fetch(`${url}/api/items`).then((r) => r.json())
+ * ```
+ */
+async function getBackendUrl(name, options = {}) {
+    return await call('get_backend_url', { name, timeoutMs: options.timeoutMs });
+}
+/**
+ * URL, port and token of a ready sidecar; rejects with kind `notReady` when it is not ready now.
+ *
+ * @example
+ * ```ts
+ * const { url, token } = await getBackend('api')
+ * ```
+ */
+async function getBackend(name) {
+    return await call('get_backend', { name });
+}
+/**
+ * Status of one sidecar, or of all of them (dependencies first) when `name` is omitted.
+ *
+ * @example
+ * ```ts
+ * for (const s of await status()) console.log(s.name, s.state)
+ * ```
+ */
+async function status(name) {
+    return await call('status', { name });
+}
+/**
+ * Starts a sidecar (also one in `failed`); resolves once the start is under way. Needs the
+ * `sidecar:allow-start` permission.
+ *
+ * @example
+ * ```ts
+ * await start('api')
+ * const url = await getBackendUrl('api')
+ * ```
+ */
+async function start(name) {
+    await call('start', { name });
+}
+/**
+ * Stops a sidecar gracefully (SIGTERM, then SIGKILL after its `shutdownTimeoutMs`); resolves when
+ * its processes are gone. Needs the `sidecar:allow-stop` permission.
+ *
+ * @example
+ * ```ts
+ * await stop('api')
+ * ```
+ */
+async function stop(name) {
+    await call('stop', { name });
+}
+/**
+ * Stops and starts a sidecar; resolves once the new start is under way. Needs the
+ * `sidecar:allow-restart` permission.
+ *
+ * @example
+ * ```ts
+ * await restart('api')
+ * const url = await getBackendUrl('api') // the new start's URL
+ * ```
+ */
+async function restart(name) {
+    await call('restart', { name });
+}
+/**
+ * The last `lines` output lines of a sidecar (all that are kept when omitted), oldest first.
+ * Needs the `sidecar:allow-logs` permission.
+ *
+ * @example
+ * ```ts
+ * const tail = await logs('api', 20)
+ * console.log(tail.map((l) => l.line).join('\n'))
+ * ```
+ */
+async function logs(name, lines) {
+    return await call('logs', { name, lines });
+}
+/**
+ * Calls `handler` on every state change of every sidecar, or of `options.name` only. The changes
+ * come over an IPC channel to this page alone (`watch_status`, in `sidecar:default`). Resolves
+ * to a function that stops them.
+ *
+ * @example
+ * ```ts
+ * const unlisten = await onStatus((s) => console.log(`${s.name}: ${s.state}`))
+ * // later
+ * unlisten()
+ * ```
+ */
+async function onStatus(handler, options = {}) {
+    return await watch('watch_status', 'onStatus', handler, options.name);
+}
+/**
+ * Calls `handler` with every output line of every sidecar, or of `options.name` only, from now
+ * on. The lines come over an IPC channel to this page alone; it needs the
+ * `sidecar:allow-watch-logs` permission. Resolves to a function that stops them.
+ *
+ * @example
+ * ```ts
+ * const unlisten = await onLog((l) => console.log(`[${l.name}] ${l.line}`))
+ * ```
+ */
+async function onLog(handler, options = {}) {
+    return await watch('watch_logs', 'onLine', handler, options.name);
+}
+/** Starts the stream of `command` on a new channel (argument `argument`) for `handler`. */
+async function watch(command, argument, handler, name) {
+    const channel = new core.Channel(handler);
+    await call(command, { name, [argument]: channel });
+    return () => {
+        channel.onmessage = () => { };
+        call('unwatch', { channel: channel.id }).catch(() => { });
+    };
+}
+/**
+ * `fetch` against the backend: waits until the sidecar is ready, resolves `path` against its URL
+ * and adds `Authorization: Bearer <token>` when the sidecar has a token (unless `init` sets its own
+ * `Authorization` header). A `path` that resolves to another origin (`https://elsewhere/x`,
+ * `//elsewhere/x`) is refused with kind `foreignUrl` before anything is sent: the token goes to
+ * the backend only.
+ *
+ * @param path Path (and query) on the backend, e.g. `/api/items?page=2`.
+ * @param init Passed on to `fetch`.
+ * @param options `name`: the sidecar (may be omitted when exactly one is configured);
+ *   `timeoutMs`: how long to wait for readiness.
+ *
+ * @example
+ * ```ts
+ * const response = await backendFetch('/api/echo', { method: 'POST', body: 'hi' })
+ * console.log(await response.text())
+ * ```
+ */
+async function backendFetch(path, init = {}, options = {}) {
+    await getBackendUrl(options.name, { timeoutMs: options.timeoutMs });
+    const backend = await getBackend(options.name);
+    const url = new URL(path, backend.url);
+    if (url.origin !== new URL(backend.url).origin) {
+        throw new SidecarError('foreignUrl', `backendFetch: ${JSON.stringify(path)} leads to ${url.origin}, not to sidecar \`${backend.name}\` at ${backend.url}`);
+    }
+    const headers = new Headers(init.headers);
+    if (backend.token !== null && !headers.has('Authorization')) {
+        headers.set('Authorization', `Bearer ${backend.token}`);
+    }
+    return await fetch(url, { ...init, headers });
+}
+
+exports.SidecarError = SidecarError;
+exports.backendFetch = backendFetch;
+exports.getBackend = getBackend;
+exports.getBackendUrl = getBackendUrl;
+exports.logs = logs;
+exports.onLog = onLog;
+exports.onStatus = onStatus;
+exports.restart = restart;
+exports.start = start;
+exports.status = status;
+exports.stop = stop;

@@ -1,0 +1,213 @@
+/**
+ * Frontend API of `tauri-plugin-sidecar`: wait for the supervised backend, call it, and follow
+ * its status and output.
+ *
+ * ```ts
+ * import { getBackendUrl } from 'tauri-plugin-sidecar-api'
+ *
+ * const url = await getBackendUrl() // resolves once GET /api/health answers {"status":"ok"}
+ * const health = await fetch(`${url}/api/health`).then((r) => r.json())
+ * ```
+ *
+ * Every function rejects with a {@link SidecarError}, whose `kind` can be branched on.
+ *
+ * @module
+ */
+import type { UnlistenFn } from '@tauri-apps/api/event';
+export type { UnlistenFn };
+/** Where a sidecar is in its lifecycle. */
+export type SidecarState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed';
+/** Which output pipe a line came from. */
+export type OutputStream = 'stdout' | 'stderr';
+/** A snapshot of one sidecar: what `status` returns and `onStatus` receives. */
+export interface SidecarStatus {
+    /** The sidecar's name (its key under `plugins.sidecar.sidecars`). */
+    name: string;
+    /** Lifecycle state. */
+    state: SidecarState;
+    /** Process id of the running process, if any. */
+    pid: number | null;
+    /** Port of the current (or last) start. */
+    port: number | null;
+    /** `http://127.0.0.1:<port>` of the current (or last) start. */
+    url: string | null;
+    /** How many times the supervisor has restarted it. */
+    restarts: number;
+    /** Why it last failed or restarted, if it did. */
+    error: string | null;
+}
+/** Where a ready backend is and how to authenticate to it: what `getBackend` returns. */
+export interface BackendInfo {
+    /** The sidecar's name. */
+    name: string;
+    /** `http://127.0.0.1:<port>`. */
+    url: string;
+    /** The port. */
+    port: number;
+    /** The bearer token of this start, or `null` when the sidecar has no `tokenEnv`. */
+    token: string | null;
+}
+/** One output line, as `logs` returns it. */
+export interface LogEntry {
+    /** `stdout` or `stderr`. */
+    stream: OutputStream;
+    /** The line, without its line ending (over-long lines are cut and marked). */
+    line: string;
+}
+/** One output line of a sidecar, as `onLog` receives it. */
+export interface LogEvent extends LogEntry {
+    /** The sidecar's name. */
+    name: string;
+}
+/** The error kinds of the plugin's commands. */
+export type PluginErrorKind = 'unknownSidecar' | 'nameRequired' | 'notReady' | 'failed' | 'stopped' | 'timeout' | 'config' | 'gone' | 'io';
+/**
+ * A {@link PluginErrorKind}; `ipc` when the call did not reach the plugin (for example, a
+ * command the app's capabilities do not allow); `foreignUrl` when {@link backendFetch} was given
+ * a path that leads away from the backend.
+ */
+export type SidecarErrorKind = PluginErrorKind | 'ipc' | 'foreignUrl';
+/**
+ * How every function of this package rejects.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await getBackendUrl('api', { timeoutMs: 5000 })
+ * } catch (e) {
+ *   if (e instanceof SidecarError && e.kind === 'failed') showBackendFailure(e.message)
+ * }
+ * ```
+ */
+export declare class SidecarError extends Error {
+    /** Stable kind to branch on. */
+    readonly kind: SidecarErrorKind;
+    constructor(kind: SidecarErrorKind, message: string);
+}
+/**
+ * The backend's URL (`http://127.0.0.1:<port>`), once the sidecar is ready; at once if it is.
+ * Rejects at once with kind `failed` or `stopped` when the sidecar gave up or is stopped, and with
+ * `timeout` after `timeoutMs` (default: wait as long as it is starting).
+ *
+ * @param name The sidecar; may be omitted when exactly one is configured.
+ *
+ * @example
+ * ```ts
+ * const url = await getBackendUrl()
+ * const items = await fetch(`${url}/api/items`).then((r) => r.json())
+ * ```
+ */
+export declare function getBackendUrl(name?: string, options?: {
+    timeoutMs?: number;
+}): Promise<string>;
+/**
+ * URL, port and token of a ready sidecar; rejects with kind `notReady` when it is not ready now.
+ *
+ * @example
+ * ```ts
+ * const { url, token } = await getBackend('api')
+ * ```
+ */
+export declare function getBackend(name?: string): Promise<BackendInfo>;
+/**
+ * Status of one sidecar, or of all of them (dependencies first) when `name` is omitted.
+ *
+ * @example
+ * ```ts
+ * for (const s of await status()) console.log(s.name, s.state)
+ * ```
+ */
+export declare function status(name?: string): Promise<SidecarStatus[]>;
+/**
+ * Starts a sidecar (also one in `failed`); resolves once the start is under way. Needs the
+ * `sidecar:allow-start` permission.
+ *
+ * @example
+ * ```ts
+ * await start('api')
+ * const url = await getBackendUrl('api')
+ * ```
+ */
+export declare function start(name: string): Promise<void>;
+/**
+ * Stops a sidecar gracefully (SIGTERM, then SIGKILL after its `shutdownTimeoutMs`); resolves when
+ * its processes are gone. Needs the `sidecar:allow-stop` permission.
+ *
+ * @example
+ * ```ts
+ * await stop('api')
+ * ```
+ */
+export declare function stop(name: string): Promise<void>;
+/**
+ * Stops and starts a sidecar; resolves once the new start is under way. Needs the
+ * `sidecar:allow-restart` permission.
+ *
+ * @example
+ * ```ts
+ * await restart('api')
+ * const url = await getBackendUrl('api') // the new start's URL
+ * ```
+ */
+export declare function restart(name: string): Promise<void>;
+/**
+ * The last `lines` output lines of a sidecar (all that are kept when omitted), oldest first.
+ * Needs the `sidecar:allow-logs` permission.
+ *
+ * @example
+ * ```ts
+ * const tail = await logs('api', 20)
+ * console.log(tail.map((l) => l.line).join('\n'))
+ * ```
+ */
+export declare function logs(name: string, lines?: number): Promise<LogEntry[]>;
+/**
+ * Calls `handler` on every state change of every sidecar, or of `options.name` only. The changes
+ * come over an IPC channel to this page alone (`watch_status`, in `sidecar:default`). Resolves
+ * to a function that stops them.
+ *
+ * @example
+ * ```ts
+ * const unlisten = await onStatus((s) => console.log(`${s.name}: ${s.state}`))
+ * // later
+ * unlisten()
+ * ```
+ */
+export declare function onStatus(handler: (status: SidecarStatus) => void, options?: {
+    name?: string;
+}): Promise<UnlistenFn>;
+/**
+ * Calls `handler` with every output line of every sidecar, or of `options.name` only, from now
+ * on. The lines come over an IPC channel to this page alone; it needs the
+ * `sidecar:allow-watch-logs` permission. Resolves to a function that stops them.
+ *
+ * @example
+ * ```ts
+ * const unlisten = await onLog((l) => console.log(`[${l.name}] ${l.line}`))
+ * ```
+ */
+export declare function onLog(handler: (line: LogEvent) => void, options?: {
+    name?: string;
+}): Promise<UnlistenFn>;
+/**
+ * `fetch` against the backend: waits until the sidecar is ready, resolves `path` against its URL
+ * and adds `Authorization: Bearer <token>` when the sidecar has a token (unless `init` sets its own
+ * `Authorization` header). A `path` that resolves to another origin (`https://elsewhere/x`,
+ * `//elsewhere/x`) is refused with kind `foreignUrl` before anything is sent: the token goes to
+ * the backend only.
+ *
+ * @param path Path (and query) on the backend, e.g. `/api/items?page=2`.
+ * @param init Passed on to `fetch`.
+ * @param options `name`: the sidecar (may be omitted when exactly one is configured);
+ *   `timeoutMs`: how long to wait for readiness.
+ *
+ * @example
+ * ```ts
+ * const response = await backendFetch('/api/echo', { method: 'POST', body: 'hi' })
+ * console.log(await response.text())
+ * ```
+ */
+export declare function backendFetch(path: string, init?: RequestInit, options?: {
+    name?: string;
+    timeoutMs?: number;
+}): Promise<Response>;
