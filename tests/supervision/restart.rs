@@ -43,10 +43,17 @@ async fn failed_starts_count_toward_the_budget() {
     patiently(sidecar.start()).await.unwrap();
     let failed = until_state(&mut events, Failed).await;
     assert_eq!(failed.restarts, 3);
-    assert!(failed
-        .error
-        .unwrap()
-        .contains("exited with status 3 before it became ready"));
+    let error = failed.error.unwrap();
+    assert!(
+        error.contains("exited with status 3 before it became ready"),
+        "{error}"
+    );
+    // The last start's stderr, quoted once: not every start's.
+    assert_eq!(
+        error.matches("settings.toml not found").count(),
+        1,
+        "{error}"
+    );
 }
 
 #[tokio::test]

@@ -149,6 +149,7 @@ impl Attempt {
             let reason = format!("cannot run `{}`{cwd}: {e}", spec.program.display());
             (spawn_failure(&e), reason)
         })?;
+        shared.begin_run();
         let (output_seen, drains) = drain_output(shared, pipes, token.as_deref());
         shared.set_backend(Some(Backend {
             url: url(port),

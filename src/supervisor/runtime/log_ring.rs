@@ -9,6 +9,10 @@ use crate::supervisor::status::{LogLine, Stream};
 pub struct LogRing {
     lines: VecDeque<LogLine>,
     capacity: usize,
+    /// Lines pushed so far, dropped ones included.
+    pushed: u64,
+    /// `pushed` when the current run began: older lines are another run's.
+    run_began_at: u64,
 }
 
 impl LogRing {
@@ -17,7 +21,15 @@ impl LogRing {
         Self {
             lines: VecDeque::with_capacity(capacity.min(1024)),
             capacity: capacity.max(1),
+            pushed: 0,
+            run_began_at: 0,
         }
+    }
+
+    /// Marks the start of a new run: [`last_stderr`](Self::last_stderr) no longer quotes the
+    /// lines before it.
+    pub fn begin_run(&mut self) {
+        self.run_began_at = self.pushed;
     }
 
     /// Adds a line, dropping the oldest when full.
@@ -26,6 +38,7 @@ impl LogRing {
             self.lines.pop_front();
         }
         self.lines.push_back(line);
+        self.pushed += 1;
     }
 
     /// The last `n` lines, oldest first.
@@ -37,12 +50,14 @@ impl LogRing {
             .collect()
     }
 
-    /// The last `n` stderr lines, oldest first.
+    /// The last `n` stderr lines of the current run, oldest first.
     pub fn last_stderr(&self, n: usize) -> Vec<String> {
+        let this_run = (self.pushed - self.run_began_at).min(self.lines.len() as u64) as usize;
         let mut tail: Vec<String> = self
             .lines
             .iter()
             .rev()
+            .take(this_run)
             .filter(|l| l.stream == Stream::Stderr)
             .take(n)
             .map(|l| l.line.clone())
@@ -83,5 +98,16 @@ mod tests {
         assert_eq!(ring.last(1)[0].line, "3");
         assert_eq!(ring.last_stderr(5), ["1", "3"]);
         assert_eq!(ring.last_stderr(1), ["3"]);
+    }
+
+    #[test]
+    fn the_stderr_tail_is_the_current_runs_only() {
+        let mut ring = LogRing::new(10);
+        ring.push(line(Stream::Stderr, "first run"));
+        ring.begin_run();
+        assert!(ring.last_stderr(5).is_empty());
+        ring.push(line(Stream::Stderr, "second run"));
+        assert_eq!(ring.last_stderr(5), ["second run"]);
+        assert_eq!(ring.last(5).len(), 2, "logs keep every run's lines");
     }
 }

@@ -94,7 +94,15 @@ impl Shared {
         let _ = self.log_events.send(line);
     }
 
-    /// The last `n` stderr lines, for error messages.
+    /// Marks the start of a run's output: error messages quote this run's stderr only.
+    pub fn begin_run(&self) {
+        self.logs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .begin_run();
+    }
+
+    /// The last `n` stderr lines of the current run, for error messages.
     pub fn stderr_tail(&self, n: usize) -> Vec<String> {
         self.logs
             .lock()
