@@ -115,7 +115,7 @@ export const errors = [
   },
   {
     "kind": "config",
-    "message": "invalid sidecar configuration:\nplugins.sidecar.sidecars.api.health.path must start with \"/\""
+    "message": "invalid sidecar configuration: plugins.sidecar.sidecars.api.health.path must start with \"/\""
   },
   {
     "kind": "gone",

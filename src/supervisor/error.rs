@@ -2,14 +2,13 @@
 
 use std::time::Duration;
 
-/// Errors returned by the engine's handles.
+/// Errors returned by the engine's handles. `Display` writes one line; `{:#}` writes a
+/// configuration error one problem per line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SupervisorError {
     /// No sidecar has that name.
-    #[error("no sidecar named `{0}`")]
     UnknownSidecar(String),
     /// The sidecar gave up; the message carries the last failure.
-    #[error("sidecar `{name}` failed: {reason}")]
     Failed {
         /// The sidecar.
         name: String,
@@ -17,10 +16,8 @@ pub enum SupervisorError {
         reason: String,
     },
     /// The sidecar is stopped or being stopped, so it will not become ready.
-    #[error("sidecar `{0}` is stopped")]
     Stopped(String),
     /// It did not become ready in time.
-    #[error("sidecar `{name}` was not ready within {} ms", .waited.as_millis())]
     Timeout {
         /// The sidecar.
         name: String,
@@ -28,9 +25,52 @@ pub enum SupervisorError {
         waited: Duration,
     },
     /// The supervising task is gone (the engine was shut down).
-    #[error("sidecar `{0}` is no longer supervised")]
     Gone(String),
-    /// The configuration is invalid; one line per problem.
-    #[error("invalid sidecar configuration:\n{}", .0.join("\n"))]
+    /// The configuration is invalid: one entry per problem, each beginning with the key it is
+    /// about (`sidecars.api.health.path must start with "/"`).
     Config(Vec<String>),
+}
+
+impl std::fmt::Display for SupervisorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnknownSidecar(name) => write!(f, "no sidecar named `{name}`"),
+            Self::Failed { name, reason } => write!(f, "sidecar `{name}` failed: {reason}"),
+            Self::Stopped(name) => write!(f, "sidecar `{name}` is stopped"),
+            Self::Timeout { name, waited } => write!(
+                f,
+                "sidecar `{name}` was not ready within {} ms",
+                waited.as_millis()
+            ),
+            Self::Gone(name) => write!(f, "sidecar `{name}` is no longer supervised"),
+            // One line by default: Tauri quotes this text inside `PluginInitialization(..)`,
+            // which the usual `.expect(..)` prints with `Debug`, newlines escaped.
+            Self::Config(problems) if f.alternate() => {
+                write!(f, "invalid sidecar configuration:")?;
+                problems.iter().try_for_each(|p| write!(f, "\n  {p}"))
+            }
+            Self::Config(problems) => {
+                write!(f, "invalid sidecar configuration: {}", problems.join("; "))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_configuration_error_is_one_line_or_with_the_alternate_flag_one_problem_per_line() {
+        let error =
+            SupervisorError::Config(vec!["sidecars.a.port: x".into(), "sidecars.b: y".into()]);
+        assert_eq!(
+            error.to_string(),
+            "invalid sidecar configuration: sidecars.a.port: x; sidecars.b: y"
+        );
+        assert_eq!(
+            format!("{error:#}"),
+            "invalid sidecar configuration:\n  sidecars.a.port: x\n  sidecars.b: y"
+        );
+    }
 }

@@ -128,9 +128,9 @@ fn errors_name_the_kind_and_the_sidecar() {
 
 #[test]
 fn an_invalid_config_fails_the_app_at_startup_naming_the_key() {
-    let context = context_with(
-        json!({"sidecars": {"api": {"command": "python3", "health": {"path": "health"}}}}),
-    );
+    let context = context_with(json!({"sidecars": {"api": {
+        "command": "python3", "health": {"path": "health"}, "port": 80, "passSocket": true, "tokenEnv": "PORT"
+    }}}));
     let Err(err) = build(context) else {
         panic!("setup must fail");
     };
@@ -138,6 +138,18 @@ fn an_invalid_config_fails_the_app_at_startup_naming_the_key() {
     assert!(
         message.contains("plugins.sidecar.sidecars.api.health.path must start with \"/\""),
         "{message}"
+    );
+    // The template's `.expect("error while running tauri application")` prints the error with
+    // `Debug`, where Tauri quotes the plugin's message: one line, problems split by "; ".
+    let debugged = format!("{err:?}");
+    assert!(
+        debugged.starts_with("PluginInitialization(\"sidecar\""),
+        "{debugged}"
+    );
+    assert!(!debugged.contains("\\n"), "{debugged}");
+    assert!(
+        debugged.contains("must start with \\\"/\\\"; plugins.sidecar.sidecars.api."),
+        "{debugged}"
     );
 }
 
