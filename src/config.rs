@@ -147,6 +147,9 @@ pub struct Resolver {
     pub dev_base: PathBuf,
     /// Whether `dev` replaces the program (development builds).
     pub use_dev: bool,
+    /// Origins the app's pages load from besides the webview's own: the dev server's in a
+    /// development build with a `devUrl`.
+    pub page_origins: Vec<String>,
 }
 
 impl Resolver {
@@ -232,6 +235,7 @@ fn to_spec(name: &str, c: &SidecarConfig, resolver: &Resolver) -> Result<Sidecar
     spec.port = c.port.filter(|port| *port != 0);
     spec.token_env = c.token_env.clone();
     spec.depends_on = c.depends_on.clone();
+    spec.page_origins = resolver.page_origins.clone();
     lay(&mut spec.port_env, c.port_env.clone());
     lay(&mut spec.startup_timeout, ms(c.startup_timeout_ms));
     lay(&mut spec.shutdown_timeout, ms(c.shutdown_timeout_ms));

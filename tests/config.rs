@@ -13,6 +13,7 @@ fn resolver(use_dev: bool) -> Resolver {
         exe_dir: "/app/bin".into(),
         dev_base: "/src/app/src-tauri".into(),
         use_dev,
+        page_origins: Vec::new(),
     }
 }
 

@@ -94,6 +94,7 @@ fn resolver() -> Resolver {
         exe_dir: "/app/bin".into(),
         dev_base: "/src/app/src-tauri".into(),
         use_dev: true,
+        page_origins: Vec::new(),
     }
 }
 

@@ -13,10 +13,10 @@ def contract(**overrides):
 
 
 def test_reads_the_contract_and_the_variables_it_names():
-    cfg = config({"TAURI_SIDECAR": contract(socketFd=3, healthPath="/healthz"),
+    cfg = config({"TAURI_SIDECAR": contract(socketFd=3, healthPath="/healthz", origins=["http://localhost:1420"]),
                   "API_PORT": "4123", "API_TOKEN": "secret"})
     assert cfg == Config(name="api", port=4123, token="secret", socket_fd=3,
-                         health_path="/healthz", supervised=True)
+                         health_path="/healthz", supervised=True, origins=("http://localhost:1420",))
     assert cfg.url == "http://127.0.0.1:4123"
 
 
@@ -49,6 +49,7 @@ def test_outside_the_plugin_the_port_comes_from_the_argument_then_PORT(environ, 
     ({"TAURI_SIDECAR": contract(), "API_PORT": "http", "API_TOKEN": "t"}, "API_PORT must be a port number"),
     ({"TAURI_SIDECAR": contract(socketFd="3"), "API_PORT": "1", "API_TOKEN": "t"}, "socketFd must be an integer"),
     ({"PORT": "70000"}, "PORT must be a port number"),
+    ({"TAURI_SIDECAR": contract(origins="*"), "API_PORT": "1", "API_TOKEN": "t"}, "origins must be a list"),
 ])
 def test_a_broken_contract_says_what_is_wrong(environ, message):
     with pytest.raises(ContractError, match=message):

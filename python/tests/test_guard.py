@@ -95,6 +95,14 @@ def test_extra_origins_are_allowed_such_as_the_dev_server(request_to):
     assert (status, headers["access-control-allow-origin"]) == (204, "http://localhost:1420")
 
 
+def test_the_origins_the_plugin_names_are_allowed(request_to):
+    told = Config(name="api", port=4123, token=TOKEN, socket_fd=None, health_path="/api/health",
+                  supervised=True, origins=("http://localhost:1420",))
+    status, headers, _ = request_to(told, method="OPTIONS", headers={
+        "Host": "127.0.0.1:4123", "Origin": "http://localhost:1420", "Access-Control-Request-Method": "GET"})
+    assert (status, headers["access-control-allow-origin"]) == (204, "http://localhost:1420")
+
+
 def test_answers_to_the_webview_carry_cors_headers_refusals_included(request_to):
     ok = request_to(headers={**GOOD, "Origin": "tauri://localhost"})
     refused = request_to(headers={"Host": "127.0.0.1:4123", "Origin": "tauri://localhost"})

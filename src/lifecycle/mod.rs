@@ -26,7 +26,8 @@ pub(crate) fn setup<R: Runtime>(
 ) -> Result<(), Error> {
     let invalid = |problems| Error::Sidecar(SupervisorError::Config(problems));
     let config = parse(raw_config).map_err(invalid)?;
-    let specs = to_specs(&config, &resolve::for_this_app()?, extra).map_err(invalid)?;
+    let resolver = resolve::for_this_app(app.config().build.dev_url.as_ref())?;
+    let specs = to_specs(&config, &resolver, extra).map_err(invalid)?;
 
     let runtime = Arc::new(EngineRuntime::new()?);
     let _engine = runtime.handle().enter();

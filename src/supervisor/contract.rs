@@ -12,8 +12,9 @@ pub const VARIABLE: &str = "TAURI_SIDECAR";
 /// The contract's version, `"v"` in the JSON. Raised only for changes a sidecar must know of.
 pub const VERSION: u32 = 1;
 
-/// `{"v", "name", "portEnv", "tokenEnv", "healthPath", "socketFd"}` for `spec`; `socketFd` is
-/// the passed socket's descriptor (3) with `passSocket`, otherwise null.
+/// `{"v", "name", "portEnv", "tokenEnv", "healthPath", "socketFd", "origins"}` for `spec`;
+/// `socketFd` is the passed socket's descriptor (3) with `passSocket`, otherwise null; `origins`
+/// lists where the app's pages load from besides the webview's own origins.
 pub fn describe(spec: &SidecarSpec) -> String {
     let socket_fd = spec.pass_socket.then_some(3);
     json!({
@@ -23,6 +24,7 @@ pub fn describe(spec: &SidecarSpec) -> String {
         "tokenEnv": spec.token_env,
         "healthPath": spec.health.path,
         "socketFd": socket_fd,
+        "origins": spec.page_origins,
     })
     .to_string()
 }
@@ -40,7 +42,7 @@ mod tests {
         assert_eq!(
             contract,
             json!({"v": 1, "name": "api", "portEnv": "PORT", "tokenEnv": "API_TOKEN",
-                   "healthPath": "/api/health", "socketFd": 3})
+                   "healthPath": "/api/health", "socketFd": 3, "origins": []})
         );
         spec.token_env = None;
         spec.pass_socket = false;

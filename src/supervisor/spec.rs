@@ -44,6 +44,9 @@ pub struct SidecarSpec {
     pub depends_on: Vec<String>,
     /// Whether [`Supervisor::start_all`](crate::supervisor::Supervisor::start_all) starts it.
     pub autostart: bool,
+    /// Origins the app's pages load from besides the webview's own (the dev server's under
+    /// `tauri dev`): told to the sidecar as the contract's `origins`, for its CORS.
+    pub page_origins: Vec<String>,
 }
 
 impl SidecarSpec {
@@ -66,6 +69,7 @@ impl SidecarSpec {
             log_lines: 200,
             depends_on: Vec::new(),
             autostart: true,
+            page_origins: Vec::new(),
         }
     }
 }

@@ -127,6 +127,25 @@ fn errors_name_the_kind_and_the_sidecar() {
 }
 
 #[test]
+fn in_a_development_build_the_sidecar_is_told_the_dev_servers_origin() {
+    let mut context = context_with(json!({"sidecars": {"api": {
+        "command": "python3", "args": [fixture("exits_when_stdin_closes.py")]
+    }}}));
+    context.config_mut().build.dev_url = Some("http://localhost:1420/index.html".parse().unwrap());
+    let app = build(context).expect("the app builds");
+    let handle = app.sidecar("api").unwrap();
+    tauri::async_runtime::block_on(handle.wait_ready(Some(PATIENCE))).unwrap();
+    let contract = handle
+        .logs(100)
+        .iter()
+        .find_map(|l| l.line.strip_prefix("contract ").map(str::to_owned))
+        .expect("the fixture printed its contract");
+    let contract: serde_json::Value = serde_json::from_str(&contract).unwrap();
+    assert_eq!(contract["origins"], json!(["http://localhost:1420"]));
+    app.cleanup_before_exit();
+}
+
+#[test]
 fn an_invalid_config_fails_the_app_at_startup_naming_the_key() {
     let context = context_with(json!({"sidecars": {"api": {
         "command": "python3", "health": {"path": "health"}, "port": 80, "passSocket": true, "tokenEnv": "PORT"

@@ -80,6 +80,7 @@ async fn the_child_is_told_its_contract_in_tauri_sidecar() {
     let mut spec = spec("told", "exits_when_stdin_closes.py");
     spec.token_env = Some("TOLD_TOKEN".into());
     spec.health.path = "/healthz".into();
+    spec.page_origins = vec!["http://localhost:1420".into()];
     let sidecar = SidecarHandle::new(spec).unwrap();
     let mut lines = sidecar.subscribe_logs();
     patiently(sidecar.start()).await.unwrap();
@@ -88,7 +89,8 @@ async fn the_child_is_told_its_contract_in_tauri_sidecar() {
     assert_eq!(
         contract,
         serde_json::json!({"v": 1, "name": "told", "portEnv": "PORT", "tokenEnv": "TOLD_TOKEN",
-                           "healthPath": "/healthz", "socketFd": null})
+                           "healthPath": "/healthz", "socketFd": null,
+                           "origins": ["http://localhost:1420"]})
     );
     patiently(sidecar.stop()).await.unwrap();
 }

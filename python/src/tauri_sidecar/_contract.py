@@ -3,7 +3,7 @@
 The plugin sets, for every start:
 
 - ``TAURI_SIDECAR``: JSON without secrets,
-  ``{"v": 1, "name", "portEnv", "tokenEnv", "healthPath", "socketFd"}``;
+  ``{"v": 1, "name", "portEnv", "tokenEnv", "healthPath", "socketFd", "origins"}``;
 - the variable named by ``portEnv``: the port to serve on 127.0.0.1;
 - the variable named by ``tokenEnv`` (when it is not null): the bearer token every request carries;
 - with ``passSocket``, a listening socket as descriptor ``socketFd`` (3), with systemd's
@@ -14,7 +14,7 @@ The plugin sets, for every start:
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 #: The contract version this package speaks.
 CONTRACT_VERSION = 1
@@ -49,6 +49,9 @@ class Config:
     health_path: str
     #: Whether tauri-plugin-sidecar started this process (``TAURI_SIDECAR`` is set).
     supervised: bool
+    #: Where the app's pages load from besides the webview's own origins (the dev server's
+    #: under ``tauri dev``), for CORS.
+    origins: Tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -99,6 +102,7 @@ def config(environ: Optional[Mapping[str, str]] = None, port: Optional[int] = No
         socket_fd=_field(contract, "socketFd", int, optional=True),
         health_path=_field(contract, "healthPath", str, optional=True) or DEFAULT_HEALTH_PATH,
         supervised=True,
+        origins=_origins(contract),
     )
 
 
@@ -109,6 +113,13 @@ def _field(contract, key, kind, optional=False):
     if not isinstance(value, kind) or isinstance(value, bool):
         raise ContractError(f"{CONTRACT_VARIABLE}.{key} must be {_KINDS[kind]}, not {value!r}")
     return value
+
+
+def _origins(contract):
+    origins = contract.get("origins") or []
+    if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
+        raise ContractError(f"{CONTRACT_VARIABLE}.origins must be a list of strings, not {origins!r}")
+    return tuple(origins)
 
 
 def _port(text, variable):

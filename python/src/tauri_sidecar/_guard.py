@@ -33,7 +33,7 @@ class Policy:
     def __init__(self, cfg: Config, origins: Iterable[str] = ()):
         self.token = cfg.token
         self.hosts = {f"127.0.0.1:{cfg.port}", f"localhost:{cfg.port}"}
-        self.origins = frozenset((*WEBVIEW_ORIGINS, *origins))
+        self.origins = frozenset((*WEBVIEW_ORIGINS, *cfg.origins, *origins))
 
     def decide(self, method: str, headers) -> Tuple[Optional[Tuple[int, Headers, bytes]], Headers]:
         """``headers`` maps lower-case names to values. Returns the answer to send instead of
@@ -71,9 +71,9 @@ def _reject(status: int, detail: str, cors: Headers) -> Tuple[int, Headers, byte
 
 
 def guard(app, cfg: Optional[Config] = None, origins: Iterable[str] = ()):
-    """Wraps an ASGI app in the checks. ``cfg`` defaults to :func:`tauri_sidecar.config`;
-    ``origins`` adds allowed origins to the webview's, e.g. ``http://localhost:1420`` for the
-    dev server of ``tauri dev``. WebSocket connections get the Host and token checks."""
+    """Wraps an ASGI app in the checks. ``cfg`` defaults to :func:`tauri_sidecar.config`.
+    Allowed origins are the webview's, those the plugin names (the dev server's under
+    ``tauri dev``) and ``origins``. WebSocket connections get the Host and token checks."""
     policy = Policy(cfg or read_config(), origins)
 
     async def guarded(scope, receive, send):
