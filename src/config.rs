@@ -215,15 +215,22 @@ fn to_spec(name: &str, c: &SidecarConfig, resolver: &Resolver) -> Result<Sidecar
                 "{ROOT}.sidecars.{name} must set only one of `sidecar` and `command`"
             ))
         }
-        (None, None) => {
-            return Err(format!(
-                "{ROOT}.sidecars.{name} must set `sidecar` or `command`"
-            ))
-        }
         _ if resolver.use_dev && c.dev.is_some() => {
             let dev = c.dev.as_ref().expect("checked");
             let cwd = dev.cwd.as_ref().map(|d| resolver.dev_base.join(d));
             (PathBuf::from(&dev.command), dev.args.clone(), cwd)
+        }
+        // A sidecar with only `dev` runs in development builds; a release needs a program.
+        (None, None) if c.dev.is_some() => {
+            return Err(format!(
+                "{ROOT}.sidecars.{name} has only `dev`, which development builds run: a production \
+                 build needs `sidecar` (a binary listed in bundle.externalBin) or `command`"
+            ))
+        }
+        (None, None) => {
+            return Err(format!(
+                "{ROOT}.sidecars.{name} must set `sidecar` or `command`"
+            ))
         }
         (Some(entry), None) => (resolver.bundled(entry), c.args.clone(), c.cwd.clone()),
         (None, Some(command)) => (PathBuf::from(command), c.args.clone(), c.cwd.clone()),

@@ -75,6 +75,15 @@ fn dev_replaces_the_program_in_development_builds_with_cwd_relative_to_the_app_c
 }
 
 #[test]
+fn a_sidecar_with_only_dev_runs_in_development_builds() {
+    let c = parse(json!({"sidecars": {"api": {"dev": {"command": "python3", "args": ["app.py"], "cwd": "../backend"}}}}))
+        .unwrap();
+    let specs = to_specs(&c, &resolver(true), Vec::new()).unwrap();
+    assert_eq!(specs[0].program, std::path::PathBuf::from("python3"));
+    assert_eq!(specs[0].cwd, Some("/src/app/src-tauri/../backend".into()));
+}
+
+#[test]
 fn bad_configs_and_their_messages() {
     let cases: Vec<(serde_json::Value, Vec<&str>)> = vec![
         (
@@ -90,6 +99,10 @@ fn bad_configs_and_their_messages() {
             vec!["plugins.sidecar.sidecars.api must set only one of `sidecar` and `command`"],
         ),
         (json!({"sidecars": {"api": {}}}), vec!["plugins.sidecar.sidecars.api must set `sidecar` or `command`"]),
+        (
+            json!({"sidecars": {"api": {"dev": {"command": "python3"}}}}),
+            vec!["plugins.sidecar.sidecars.api has only `dev`, which development builds run: a production build needs `sidecar` (a binary listed in bundle.externalBin) or `command`"],
+        ),
         (
             json!({"sidecars": {"api": {"command": "x", "health": {"path": "api/health"}}}}),
             vec!["plugins.sidecar.sidecars.api.health.path must start with \"/\""],
