@@ -37,13 +37,13 @@ ensure_tauri_driver() {
 
 # How the example app is built for the tests, the demo and the benchmark: the `e2e` profile (a
 # debug build) with Tauri's `custom-protocol` feature, which `tauri build` adds and which makes it
-# a production build to Tauri (`tauri::is_dev()` is false): the plugin runs the bundled PEX.
+# a production build to Tauri (`tauri::is_dev()` is false): the plugin runs the bundled sidecar.
 EXAMPLE_BUILD=(--manifest-path examples/python-backend/src-tauri/Cargo.toml --profile e2e --locked
   --features tauri/custom-protocol)
 
-# build_example: the PEX sidecar, then the app.
+# build_example: the sidecar (PyInstaller), then the app.
 build_example() {
-  echo "==> building the example's sidecar (PEX)"
+  echo "==> building the example's sidecar (PyInstaller)"
   examples/python-backend/scripts/build-sidecar
   echo "==> building the example app"
   cargo build "${EXAMPLE_BUILD[@]}"

@@ -5,7 +5,7 @@ minimal page that takes the same steps (`bench/`). Measured, not asserted.
 
 Both apps are launched the same way (a WebDriver session through tauri-driver); the time runs from
 the session request to the page's `first-backend-call` performance mark. Runs alternate between
-the two apps; the first run of each is a warm-up (the PEX unpacks itself once).
+the two apps; the first run of each is a warm-up (a PEX unpacks itself once).
 `scripts/bench-example` builds both and runs this.
 
 Then the app whose sidecar prints nothing and listens 1.5 s after its start (`bench/listens_late.py`,

@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,7 +19,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent
-APP = EXAMPLE / "src-tauri" / "target" / "e2e" / "python-backend"
+#: The app under test: the `e2e` build, or `E2E_APP` (an installed package's `/usr/bin/python-backend`).
+APP = Path(os.environ.get("E2E_APP", EXAMPLE / "src-tauri" / "target" / "e2e" / "python-backend"))
+#: With `E2E_APP_PATH` set, tauri-driver, WebKitWebDriver and so the app run with it as `PATH`,
+#: and in the directory `E2E_APP_CWD`.
+APP_PATH = os.environ.get("E2E_APP_PATH")
+APP_CWD = os.environ.get("E2E_APP_CWD")
 ARTIFACTS = EXAMPLE.parent.parent / "target" / "e2e"
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 #: Longest wait for anything the app does (start, ready, restart); failing earlier is a bug.
@@ -52,11 +58,19 @@ class Driver:
         self.log_path = Path(log_path)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "wb")
+        command = [shutil.which("tauri-driver"), "--port", str(self.port), "--native-port", str(self.native_port)]
+        env = None
+        if APP_PATH:
+            # Found on our PATH, as the app's may not have it.
+            command += ["--native-driver", shutil.which("WebKitWebDriver")]
+            env = {**os.environ, "PATH": APP_PATH}
         self.process = subprocess.Popen(
-            ["tauri-driver", "--port", str(self.port), "--native-port", str(self.native_port)],
+            command,
             stdout=subprocess.DEVNULL,
             stderr=self._log,
             start_new_session=True,
+            env=env,
+            cwd=APP_CWD,
         )
         # tauri-driver drops requests until WebKitWebDriver listens too: wait for both ports.
         for port in (self.port, self.native_port):

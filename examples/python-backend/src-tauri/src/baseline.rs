@@ -1,5 +1,5 @@
 //! The benchmark's baseline (`--features baseline-poll`): the design this plugin replaces, written
-//! the way it was — a free port, the bundled sidecar spawned with `MT_API_PORT`, `GET /api/health`
+//! the way it was — a free port, the bundled sidecar spawned with `PORT`, `GET /api/health`
 //! polled every 100 ms, and a `get_backend_url` command. Not an example to follow: no restart, no
 //! process group, no graceful stop (the child is killed on exit), no orphan protection.
 
@@ -28,9 +28,10 @@ pub fn install<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             let port = std::net::TcpListener::bind("127.0.0.1:0")?
                 .local_addr()?
                 .port();
-            let program = std::env::current_exe()?.with_file_name("main");
+            let program = std::env::current_exe()?.with_file_name("python-backend-api");
             let child = Command::new(program)
-                .env("MT_API_PORT", port.to_string())
+                // Outside the plugin, tauri-sidecar serves on $PORT.
+                .env("PORT", port.to_string())
                 .spawn()?;
             let (ready, url) = watch::channel(None);
             app.manage(Backend {
