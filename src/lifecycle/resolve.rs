@@ -35,11 +35,51 @@ pub fn for_this_app(dev_url: Option<&tauri::Url>) -> io::Result<Resolver> {
     })
 }
 
-/// The app crate's directory, which `cargo run` (and so `tauri dev`) passes to the app as
-/// `CARGO_MANIFEST_DIR`, wherever it is started from; else the current directory.
+/// The app crate's directory: `CARGO_MANIFEST_DIR`, which `cargo run` (and so `tauri dev`)
+/// passes to the app wherever it is started from; else, for an executable started directly from
+/// its target directory, the nearest directory above it with a `tauri.conf.json`; else the
+/// current directory.
 fn dev_base(exe_dir: &Path) -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::current_dir().ok())
+    dev_base_from(
+        std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        exe_dir,
+        std::env::current_dir().ok(),
+    )
+}
+
+fn dev_base_from(manifest_dir: Option<PathBuf>, exe_dir: &Path, cwd: Option<PathBuf>) -> PathBuf {
+    manifest_dir
+        .or_else(|| {
+            exe_dir
+                .ancestors()
+                .find(|dir| dir.join("tauri.conf.json").is_file())
+                .map(Path::to_path_buf)
+        })
+        .or(cwd)
         .unwrap_or_else(|| exe_dir.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_paths_resolve_against_the_app_crate_wherever_the_app_is_started_from() {
+        let project = std::env::temp_dir().join(format!("sidecar-dev-base-{}", std::process::id()));
+        let crate_dir = project.join("src-tauri");
+        let exe_dir = crate_dir.join("target/debug");
+        std::fs::create_dir_all(&exe_dir).unwrap();
+        std::fs::write(crate_dir.join("tauri.conf.json"), "{}").unwrap();
+        let elsewhere = PathBuf::from("/somewhere/else");
+        // `cargo run` / `tauri dev`: the variable wins.
+        let given = dev_base_from(Some("/given".into()), &exe_dir, Some(elsewhere.clone()));
+        // `./src-tauri/target/debug/app` from the project root: the crate above the executable.
+        let found = dev_base_from(None, &exe_dir, Some(elsewhere.clone()));
+        // An executable outside any app crate (a shared target directory): the current directory.
+        let fallback = dev_base_from(None, Path::new("/"), Some(elsewhere.clone()));
+        std::fs::remove_dir_all(&project).unwrap();
+        assert_eq!(given, PathBuf::from("/given"));
+        assert_eq!(found, crate_dir);
+        assert_eq!(fallback, elsewhere);
+    }
 }
