@@ -61,7 +61,11 @@ pub fn stop_on_signals<R: Runtime>(app: AppHandle<R>, sidecars: Sidecars) {
         tokio::spawn(stop_then_exit(app, sidecars, 128 + first));
         let second = watched.next().await;
         log::warn!("signal {second} during the stop: exiting at once");
-        std::process::exit(128 + second);
+        // `_exit`, not `exit`: this is not the main thread, and running the process's exit
+        // handlers under GTK's running threads crashed it now and then (SIGSEGV). The sidecars'
+        // watchdogs end their groups when the process is gone.
+        // SAFETY: `_exit` ends the process; it touches no Rust state.
+        unsafe { libc::_exit(128 + second) }
     });
 }
 
