@@ -45,7 +45,7 @@ def main():
     server = dev_server(Path(APP_CWD).parent)
     driver, session = open_app("quick-start", APP)
     try:
-        shown = session.wait_text("#backend", r"Hello from Python")
+        shown = session.wait_text("#greet-msg", r"Hello from Python")
         log(f"the page shows the backend's answer: {shown!r}")
         [app] = app_pids(APP)
         backend = backend_of(app)
