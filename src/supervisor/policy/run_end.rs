@@ -65,21 +65,6 @@ pub fn explain(
             (ending, format!("{} while ready", describe(exit)))
         }
         UnrequestedEnd::Exited {
-            exit: Exit::Code(code @ (NOT_EXECUTABLE | NOT_FOUND)),
-            was_ready: false,
-        } => (
-            Ending::Unfixable,
-            format!(
-                "exited with status {code} before it became ready{}",
-                if *code == NOT_FOUND {
-                    " (command not found: the program, or the interpreter its first line names, \
-                     such as the `python3` of a PEX, is not installed)"
-                } else {
-                    " (a command it runs cannot be executed: check its permissions and format)"
-                }
-            ),
-        ),
-        UnrequestedEnd::Exited {
             exit,
             was_ready: false,
         } => {
@@ -87,17 +72,31 @@ pub fn explain(
                 && stderr_tail
                     .iter()
                     .any(|l| l.to_ascii_lowercase().contains("in use"));
-            let hint = if *exit == Exit::Code(0) {
-                " (a sidecar must keep running in the foreground: one that daemonises leaves \
-                 the supervisor's reach)"
-            } else if bound_itself {
-                " (with passSocket the plugin holds the port: the server must serve the socket \
-                 it gets as file descriptor 3, e.g. `uvicorn --fd 3`, not bind the port itself)"
-            } else {
-                ""
+            let (ending, hint) = match exit {
+                Exit::Code(0) => (
+                    Ending::Failure,
+                    " (a sidecar must keep running in the foreground: one that daemonises leaves \
+                     the supervisor's reach)",
+                ),
+                Exit::Code(NOT_FOUND) => (
+                    Ending::Unfixable,
+                    " (command not found: the program, or the interpreter its first line names, \
+                     such as the `python3` of a PEX, is not installed)",
+                ),
+                Exit::Code(NOT_EXECUTABLE) => (
+                    Ending::Unfixable,
+                    " (a command it runs cannot be executed: check its permissions and format)",
+                ),
+                _ if bound_itself => (
+                    Ending::Failure,
+                    " (with passSocket the plugin holds the port: the server must serve the \
+                     socket it gets as file descriptor 3, e.g. `uvicorn --fd 3`, not bind the \
+                     port itself)",
+                ),
+                _ => (Ending::Failure, ""),
             };
             (
-                Ending::Failure,
+                ending,
                 format!("{} before it became ready{hint}", describe(exit)),
             )
         }
