@@ -24,10 +24,7 @@ fn get_json(port: u16, path: &str) -> Value {
 /// Why a start of `spec`, which must fail, failed (no restarts).
 async fn failure_of_the_start(mut spec: SidecarSpec) -> String {
     spec.restart.policy = RestartPolicy::Never;
-    let sidecar = SidecarHandle::new(spec).unwrap();
-    patiently(sidecar.start()).await.unwrap();
-    let err = sidecar.wait_ready(Some(PATIENCE)).await.unwrap_err();
-    err.to_string()
+    failed_start(spec).await.error.unwrap()
 }
 
 #[tokio::test]

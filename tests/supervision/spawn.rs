@@ -1,6 +1,6 @@
 //! 1 + 2: spawn with args, env, cwd and the port variable, in a process group of its own.
 
-use tauri_plugin_sidecar::supervisor::{RestartPolicy, SidecarHandle, SidecarSpec, State, Status};
+use tauri_plugin_sidecar::supervisor::{RestartPolicy, SidecarHandle, SidecarSpec, State};
 
 use crate::support::*;
 
@@ -105,14 +105,6 @@ async fn a_fixed_free_port_is_used() {
     assert_eq!(start_ready(&sidecar).await.port, Some(port));
     assert_eq!(starts.count(), 1);
     patiently(sidecar.stop()).await.unwrap();
-}
-
-/// The status a start of `spec` ends in, which must be `failed`.
-async fn failed_start(spec: SidecarSpec) -> Status {
-    let sidecar = SidecarHandle::new(spec).unwrap();
-    let mut events = sidecar.subscribe();
-    patiently(sidecar.start()).await.unwrap();
-    until_state(&mut events, State::Failed).await
 }
 
 #[tokio::test]

@@ -191,6 +191,14 @@ pub fn number_after(line: &str, prefix: &str) -> i32 {
         .unwrap_or_else(|_| panic!("no number after {prefix:?} in {line:?}"))
 }
 
+/// The status a start of `spec` ends in, which must be `failed`.
+pub async fn failed_start(spec: SidecarSpec) -> Status {
+    let sidecar = SidecarHandle::new(spec).unwrap();
+    let mut events = sidecar.subscribe();
+    patiently(sidecar.start()).await.unwrap();
+    until_state(&mut events, State::Failed).await
+}
+
 /// Starts `handle` and waits until it is ready.
 pub async fn start_ready(handle: &SidecarHandle) -> Status {
     let mut events = handle.subscribe();
