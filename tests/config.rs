@@ -17,6 +17,11 @@ fn resolver(use_dev: bool) -> Resolver {
     }
 }
 
+/// Where `resolver`'s app finds bundled sidecar `name` on this OS (`main.exe` on Windows).
+fn bundled(name: &str) -> PathBuf {
+    PathBuf::from("/app/bin").join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
 fn problems(config: serde_json::Value) -> Vec<String> {
     match parse(config) {
         Err(p) => p,
@@ -31,7 +36,7 @@ fn the_original_designs_config_needs_two_keys_and_gets_every_default() {
     )
     .unwrap();
     let spec = &to_specs(&c, &resolver(false), Vec::new()).unwrap()[0];
-    assert_eq!(spec.program, PathBuf::from("/app/bin/main"));
+    assert_eq!(spec.program, bundled("main"));
     assert_eq!(spec.port_env, "MT_API_PORT");
     let defaults = SidecarSpec::new("main", "x", vec![]);
     assert_eq!(spec.health, defaults.health);
@@ -69,9 +74,12 @@ fn dev_replaces_the_program_in_development_builds_with_cwd_relative_to_the_app_c
     let dev = &to_specs(&c, &resolver(true), Vec::new()).unwrap()[0];
     assert_eq!(dev.program, PathBuf::from("python3"));
     assert_eq!(dev.args, ["sidecar/app.py"]);
-    assert_eq!(dev.cwd, Some(PathBuf::from("/src/app/src-tauri/..")));
+    assert_eq!(
+        dev.cwd,
+        Some(PathBuf::from("/src/app/src-tauri").join(".."))
+    );
     let release = &to_specs(&c, &resolver(false), Vec::new()).unwrap()[0];
-    assert_eq!(release.program, PathBuf::from("/app/bin/main"));
+    assert_eq!(release.program, bundled("main"));
 }
 
 #[test]
@@ -79,8 +87,11 @@ fn a_sidecar_with_only_dev_runs_in_development_builds() {
     let c = parse(json!({"sidecars": {"api": {"dev": {"command": "python3", "args": ["app.py"], "cwd": "../backend"}}}}))
         .unwrap();
     let specs = to_specs(&c, &resolver(true), Vec::new()).unwrap();
-    assert_eq!(specs[0].program, std::path::PathBuf::from("python3"));
-    assert_eq!(specs[0].cwd, Some("/src/app/src-tauri/../backend".into()));
+    assert_eq!(specs[0].program, PathBuf::from("python3"));
+    assert_eq!(
+        specs[0].cwd,
+        Some(PathBuf::from("/src/app/src-tauri").join("../backend"))
+    );
 }
 
 #[test]

@@ -26,6 +26,20 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# The targets whose builds `scripts/test` lints besides the host's: Windows and macOS (no SDK is
+# needed to lint; x86_64-pc-windows-msvc and aarch64-apple-darwin cover the cfgs of their pairs).
+LINT_TARGETS=(x86_64-pc-windows-msvc aarch64-apple-darwin)
+
+# ensure_rust_targets TARGET...: the standard libraries of the targets that are not installed yet.
+ensure_rust_targets() {
+  local installed missing=() t
+  installed=$(rustup target list --installed)
+  for t in "$@"; do
+    grep -qx "$t" <<<"$installed" || missing+=("$t")
+  done
+  [ ${#missing[@]} -eq 0 ] || rustup target add "${missing[@]}"
+}
+
 # ensure_tauri_driver: tauri-driver 2 on PATH (cargo install, once).
 ensure_tauri_driver() {
   export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"

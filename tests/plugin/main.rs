@@ -2,7 +2,6 @@
 //! `plugins.sidecar`, readiness through the plugin API, status events, and the exit hook.
 
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 use serde_json::json;
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime};
@@ -193,7 +192,7 @@ fn run_event_exit_alone_stops_every_sidecar_before_the_apps_own_exit_handler() {
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = std::sync::mpsc::channel();
     app.run_return(move |_, event| match event {
         // Closed once the loop runs, so that the close goes through it.
         tauri::RunEvent::Ready => {

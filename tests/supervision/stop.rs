@@ -1,8 +1,6 @@
 //! 6: stop = SIGTERM to the group, the shutdown timeout, then SIGKILL; nothing of the group is left.
 
-use std::time::Duration;
-#[cfg(target_os = "linux")]
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[cfg(target_os = "linux")]
 use tauri_plugin_sidecar::supervisor::SidecarSpec;
@@ -13,7 +11,6 @@ use tauri_plugin_sidecar::supervisor::{
 use crate::support::*;
 
 /// Stops `sidecar` and returns how, and how long the stop took.
-#[cfg(target_os = "linux")]
 async fn timed_stop(sidecar: &SidecarHandle) -> (StopOutcome, Duration) {
     let began = Instant::now();
     let outcome = patiently(sidecar.stop()).await.unwrap();
