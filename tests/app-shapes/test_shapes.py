@@ -1,7 +1,8 @@
 """The plugin in the shapes real Tauri apps have, each a binary of this crate started as a user
 starts it (under a display: `xvfb-run -a`), its sidecar a stdlib Python server that logs
-"shutting down" when SIGTERM ends it gracefully. Each test ends the app one way and checks the
-app's exit status, the sidecar's graceful shutdown, and that no process of it is left.
+"shutting down" when SIGTERM ends it gracefully and starts two processes that leave its process
+group (a `setsid` child and a double-forked daemon). Each test ends the app one way and checks
+the app's exit status, the sidecar's graceful shutdown, and that no process of it is left.
 
 Build first (scripts/e2e does): the shapes into the example's target directory, profile e2e.
 Everything is awaited on the app's log lines or on process exits (pidfd); nothing sleeps.
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 from pathlib import Path
 
@@ -27,6 +29,12 @@ BINARIES = ROOT / "examples" / "python-backend" / "src-tauri" / "target" / "e2e"
 FIXTURES = ROOT / "tests" / "fixtures"
 #: After the app is gone, the in-group watchdog ends what a SIGKILL-free exit left; this long.
 SHORTLY_S = 10
+#: The processes that left the sidecar's group are gone this soon after the app is told to end
+#: (the stop asks them with SIGTERM; they do not ignore it) ...
+ESCAPEES_GONE_AFTER_STOP_S = 5
+#: ... and this soon after the app's SIGKILL (the watchdog kills them).
+ESCAPEES_GONE_AFTER_SIGKILL_S = 3
+ESCAPED = (r"escaped setsid pid (\d+)", r"escaped daemon pid (\d+)")
 
 STARTED = re.compile(r"sidecar `(\w+)`: started, pid (\d+), port (\d+)")
 GRACEFUL = "sidecar `main`: stopped (exited after SIGTERM"
@@ -57,6 +65,7 @@ class App:
             preexec_fn=before_exec,
         )
         self.seen = []
+        self.signalled_at = None
         self._lines = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -83,6 +92,17 @@ class App:
             if match:
                 return match
 
+    def until_each(self, patterns):
+        """The first match of each of `patterns`, in whatever order their lines come."""
+        found = {}
+        while len(found) < len(patterns):
+            line = self.until("|".join(f"(?:{p})" for p in patterns if p not in found)).string
+            for pattern in patterns:
+                match = re.search(pattern, line)
+                if pattern not in found and match:
+                    found[pattern] = match
+        return [found[p] for p in patterns]
+
     def log_text(self):
         """Every line read so far, and what is left once the log has ended."""
         while True:
@@ -98,6 +118,7 @@ class App:
 
     def signal(self, number):
         log(f"signal {number} to the app (pid {self.process.pid})")
+        self.signalled_at = time.monotonic()
         os.kill(self.process.pid, number)
 
     def exit_status(self):
@@ -112,6 +133,15 @@ class App:
             self.process.wait()
 
 
+def sidecar_of(started, escaped):
+    """The sidecar that a STARTED line and the lines of ESCAPED describe."""
+    return {
+        "pid": int(started[2]),
+        "port": int(started[3]),
+        "escaped": [int(match[1]) for match in escaped[: len(ESCAPED)]],
+    }
+
+
 class ShapeTest(unittest.TestCase):
     shape = None
 
@@ -119,19 +149,25 @@ class ShapeTest(unittest.TestCase):
         app = App(self.shape, action, **options)
         self.addCleanup(app.kill)
         started = app.until(STARTED)
-        self.sidecar = {"pid": int(started[2]), "port": int(started[3])}
-        app.until(r"page: backend ready at")
-        log(f"{self.shape}: ready, sidecar pid {self.sidecar['pid']}")
+        self.sidecar = sidecar_of(started, app.until_each([*ESCAPED, r"page: backend ready at"]))
+        log(f"{self.shape}: ready, sidecar pid {self.sidecar['pid']}, escaped {self.sidecar['escaped']}")
         return app
 
     def assert_stopped_gracefully_and_gone(self, app, sidecar=None):
         sidecar = sidecar or self.sidecar
+        asked_at = app.signalled_at or time.monotonic()
         output = app.log_text()
         self.assertIn("sidecar::main] shutting down", output, "the sidecar shut down on SIGTERM")
         self.assertIn(GRACEFUL, output)
         self.assertTrue(wait_exit(sidecar["pid"], 0), "the sidecar ended before the app")
         self.assertEqual(wait_group_gone(sidecar["pid"], SHORTLY_S), [], "processes left in its group")
+        self.assert_escaped_gone(sidecar, asked_at + ESCAPEES_GONE_AFTER_STOP_S)
         self.assertTrue(port_is_free(sidecar["port"]), "its port is free")
+
+    def assert_escaped_gone(self, sidecar, deadline):
+        for pid in sidecar["escaped"]:
+            left = max(0.0, deadline - time.monotonic())
+            self.assertTrue(wait_exit(pid, left), f"process {pid}, outside the sidecar's group, is left")
 
     def ends_gracefully_on(self, number, **options):
         """Signal `number` to the ready app ends it with 128 + `number`, the sidecar gracefully."""
@@ -160,6 +196,16 @@ class TokioMain(ShapeTest):
 
     def test_sigint(self):
         self.ends_gracefully_on(signal.SIGINT)
+
+    def test_sigkill(self):
+        # Nothing of the app runs after SIGKILL: the sidecar dies of its parent-death signal, the
+        # watchdog in its group kills the rest of the group and what left it.
+        app = self.start()
+        app.signal(signal.SIGKILL)
+        self.exits_with(app, -signal.SIGKILL)
+        self.assertTrue(wait_exit(self.sidecar["pid"]), "the sidecar ended with the app")
+        self.assertEqual(wait_group_gone(self.sidecar["pid"], SHORTLY_S), [], "processes left in its group")
+        self.assert_escaped_gone(self.sidecar, app.signalled_at + ESCAPEES_GONE_AFTER_SIGKILL_S)
 
     def test_a_production_build_starts_in_a_deleted_directory(self):
         # The app runs in a directory removed before it starts: a production build must not need
@@ -244,6 +290,7 @@ class Restarts(ShapeTest):
         app = self.start("restart")
         first = dict(self.sidecar)
         self.exits_with(app, 0)  # the first instance, once it has started the next
+        restarted_at = time.monotonic()
         new_instance = int(app.until(r"shape\] app pid (\d+)")[1])
         started = app.until(STARTED)
         output = "\n".join(app.seen)
@@ -251,8 +298,8 @@ class Restarts(ShapeTest):
             output.index(GRACEFUL), output.rindex("app pid"), "stopped before the new instance began"
         )
         self.assertTrue(wait_exit(first["pid"], 0), "the first sidecar is gone")
-        second = {"pid": int(started[2]), "port": int(started[3])}
-        app.until(r"page: backend ready at")
+        self.assert_escaped_gone(first, restarted_at + ESCAPEES_GONE_AFTER_STOP_S)
+        second = sidecar_of(started, app.until_each([*ESCAPED, r"page: backend ready at"]))
         log(f"restarted as pid {new_instance}, sidecar pid {second['pid']}")
         os.kill(new_instance, signal.SIGTERM)
         self.assertTrue(wait_exit(new_instance), "the new instance ends on SIGTERM")

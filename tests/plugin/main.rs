@@ -10,6 +10,8 @@ use tauri_plugin_sidecar::SidecarExt;
 mod ipc_input;
 mod models;
 mod permissions;
+// Shared with tests/every_os, which alone uses the watching helpers outside Linux.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 #[path = "../common/pids.rs"]
 mod pids;
 #[cfg(target_os = "linux")]

@@ -4,6 +4,9 @@
 mod support;
 
 mod dependencies;
+// Linux only: processes that leave the group are found in /proc.
+#[cfg(target_os = "linux")]
+mod escapes;
 mod hostile;
 // Linux only: the parent-death signal, pidfds and /proc.
 #[cfg(target_os = "linux")]

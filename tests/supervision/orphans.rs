@@ -1,78 +1,22 @@
 //! 1 + 6: no orphans when the supervising process dies by SIGKILL, and no early death when the
 //! runtime's idle threads retire (PR_SET_PDEATHSIG fires when the spawning *thread* exits).
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use tauri_plugin_sidecar::supervisor::{SidecarHandle, State};
 
 use crate::support::*;
 
-/// The `supervise` example, which cargo builds next to the test binaries.
-fn supervise_example() -> PathBuf {
-    let deps = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let exe = deps.parent().unwrap().join("examples").join("supervise");
-    assert!(
-        exe.exists(),
-        "build the example first: cargo build --example supervise ({})",
-        exe.display()
-    );
-    exe
-}
-
-/// Runs the example as the supervising process and SIGKILLs it once the sidecar is ready.
-/// Returns the pids that the sidecar's tree reported.
-fn kill_supervisor_of(fixture_file: &str, child_marker: &str) -> (i32, i32) {
-    let mut supervisor = Command::new(supervise_example())
-        .args(["python3", &fixture(fixture_file).display().to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Read on a thread of its own, so that a supervisor that falls silent fails the test.
-    let (tx, lines) = mpsc::channel();
-    let stdout = supervisor.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let (mut sidecar, mut child, mut ready) = (None, None, false);
-    // The child's output line and the ready event arrive in either order: read until both.
-    while !(ready && child.is_some()) {
-        let Ok(line) = lines.recv_timeout(PATIENCE) else {
-            let _ = supervisor.kill();
-            panic!(
-                "the supervisor did not report a ready sidecar and its child within {PATIENCE:?}"
-            );
-        };
-        if line.contains(child_marker) {
-            child = Some(number_after(&line, child_marker));
-        }
-        if line.contains("demo: starting pid=") {
-            sidecar = Some(number_after(&line, "pid=").max(0));
-        }
-        ready |= line.contains("demo: ready");
-    }
-    let (sidecar, child) = (sidecar.expect("sidecar pid"), child.expect("child pid"));
-    assert!(alive(sidecar) && alive(child));
-    supervisor.kill().unwrap(); // SIGKILL: no exit hook, no destructor runs
-    supervisor.wait().unwrap();
-    (sidecar, child)
+/// Runs `python3 tests/fixtures/<fixture_file>` under the `supervise` example and kills the
+/// example once the sidecar is ready and has printed a pid after each of `markers`.
+fn kill_supervisor_of<const N: usize>(fixture_file: &str, markers: [&str; N]) -> (i32, [i32; N]) {
+    let fixture = fixture(fixture_file).display().to_string();
+    kill_supervisor_running(&["python3", &fixture], markers)
 }
 
 #[test]
 fn sigkill_of_the_supervisor_leaves_neither_sidecar_nor_grandchild() {
-    let (sidecar, grandchild) = kill_supervisor_of("spawns_grandchild.py", "grandchild pid");
+    let (sidecar, [grandchild]) = kill_supervisor_of("spawns_grandchild.py", ["grandchild pid"]);
     assert!(
         wait_gone(sidecar),
         "sidecar {sidecar} outlived its supervisor"
@@ -85,12 +29,34 @@ fn sigkill_of_the_supervisor_leaves_neither_sidecar_nor_grandchild() {
 
 #[test]
 fn sigkill_of_the_supervisor_leaves_neither_bootloader_nor_its_server() {
-    let (bootloader, server) = kill_supervisor_of("forwards_sigterm.py", "server pid");
+    let (bootloader, [server]) = kill_supervisor_of("forwards_sigterm.py", ["server pid"]);
     assert!(
         wait_gone(bootloader),
         "bootloader {bootloader} outlived its supervisor"
     );
     assert!(wait_gone(server), "server {server} outlived the supervisor");
+}
+
+/// How soon after the supervisor's SIGKILL the processes that left the group must be gone: the
+/// watchdog acts at once; this bounds its sweep of `/proc`.
+const ESCAPEES_GONE_WITHIN: Duration = Duration::from_secs(3);
+
+#[test]
+fn sigkill_of_the_supervisor_leaves_no_process_that_left_the_group() {
+    let (sidecar, escapees) = kill_supervisor_of(
+        "escapes_the_group.py",
+        ["escaped setsid pid", "escaped daemon pid"],
+    );
+    assert!(
+        wait_gone(sidecar),
+        "sidecar {sidecar} outlived its supervisor"
+    );
+    for pid in escapees {
+        assert!(
+            wait_gone_within(pid, ESCAPEES_GONE_WITHIN),
+            "process {pid}, outside the sidecar's group, outlived the supervisor by {ESCAPEES_GONE_WITHIN:?}"
+        );
+    }
 }
 
 #[test]

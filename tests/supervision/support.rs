@@ -1,20 +1,31 @@
 //! Helpers for the supervision tests: fixture specs, awaiting events, and watching pids.
 
-use std::future::Future;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tauri_plugin_sidecar::supervisor::{LogLine, SidecarHandle, SidecarSpec, State, Status};
+use tauri_plugin_sidecar::supervisor::{SidecarHandle, SidecarSpec, State, Status};
 use tokio::sync::broadcast;
 
+// Shared with tests/every_os: outside Linux, where this suite's process-watching tests do not
+// run, only that suite uses the watching helpers.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 #[path = "../common/pids.rs"]
 mod pids;
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+#[path = "../common/supervisor_death.rs"]
+mod supervisor_death;
 pub use pids::PATIENCE;
 #[cfg(target_os = "linux")]
-pub use pids::{alive, wait_gone};
+pub use pids::{alive, wait_gone, wait_gone_within};
+#[cfg(target_os = "linux")]
+pub use supervisor_death::kill_supervisor_running;
+pub use supervisor_death::number_after;
+#[path = "../common/driving.rs"]
+mod driving;
+pub use driving::{
+    http_get, patiently, receive_until, start_ready, until_line, until_state, until_state_in,
+};
 
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -32,14 +43,6 @@ pub fn spec(name: &str, fixture_file: &str) -> SidecarSpec {
     spec.restart.initial_delay = Duration::from_millis(10);
     spec.restart.max_delay = Duration::from_millis(50);
     spec
-}
-
-/// Awaits `future` for at most `PATIENCE`: an operation that never finishes fails the test instead
-/// of hanging it.
-pub async fn patiently<F: Future>(future: F) -> F::Output {
-    tokio::time::timeout(PATIENCE, future)
-        .await
-        .unwrap_or_else(|_| panic!("not finished within {PATIENCE:?}"))
 }
 
 /// Looks at `condition` every `every` until it holds, up to `PATIENCE`; true if it did. Only for
@@ -88,17 +91,6 @@ impl Drop for Starts {
     }
 }
 
-/// Receives status events until one has state `want`; panics with the states seen otherwise.
-pub async fn until_state(events: &mut broadcast::Receiver<Status>, want: State) -> Status {
-    until_state_in(events, &[want]).await
-}
-
-/// Receives status events until one has a state among `wanted`; panics with the states seen
-/// otherwise.
-pub async fn until_state_in(events: &mut broadcast::Receiver<Status>, wanted: &[State]) -> Status {
-    receive_until(events, wanted, |_| {}).await.0
-}
-
 /// Receives status events up to the first one in state `last`, handing each to `on_each`, and
 /// returns their states; panics with the states seen if `last` does not come.
 pub async fn states_until(
@@ -107,31 +99,6 @@ pub async fn states_until(
     on_each: impl FnMut(&Status),
 ) -> Vec<State> {
     receive_until(events, &[last], on_each).await.1
-}
-
-/// Receives status events, handing each to `on_each`, until one has a state among `wanted`;
-/// returns it and the states seen. Panics with the states seen if none comes within `PATIENCE`.
-async fn receive_until(
-    events: &mut broadcast::Receiver<Status>,
-    wanted: &[State],
-    mut on_each: impl FnMut(&Status),
-) -> (Status, Vec<State>) {
-    let mut seen = Vec::new();
-    let found = tokio::time::timeout(PATIENCE, async {
-        loop {
-            let status = events.recv().await.expect("status events keep coming");
-            seen.push(status.state);
-            on_each(&status);
-            if wanted.contains(&status.state) {
-                return status;
-            }
-        }
-    })
-    .await;
-    match found {
-        Ok(status) => (status, seen),
-        Err(_) => panic!("none of {wanted:?} within {PATIENCE:?}; states seen: {seen:?}"),
-    }
 }
 
 /// Crashes the sidecar (`GET /crash`) if `status` says it is ready.
@@ -157,79 +124,12 @@ pub async fn states(events: &mut broadcast::Receiver<Status>, count: usize) -> V
     seen
 }
 
-/// Receives output lines until one satisfies `matches`; on timeout, panics quoting what it saw.
-pub async fn until_line(
-    lines: &mut broadcast::Receiver<LogLine>,
-    matches: impl Fn(&str) -> bool,
-) -> String {
-    let mut seen = Vec::new();
-    let found = tokio::time::timeout(PATIENCE, async {
-        loop {
-            match lines.recv().await {
-                Ok(l) if matches(&l.line) => return l.line,
-                Ok(l) => {
-                    seen.push(l.line);
-                    if seen.len() > 20 {
-                        seen.remove(0);
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(e) => panic!("output ended: {e}"),
-            }
-        }
-    })
-    .await;
-    found.unwrap_or_else(|_| panic!("the expected output line never came; last lines: {seen:?}"))
-}
-
-/// The number after `prefix` in an output line such as `grandchild pid 1234`.
-pub fn number_after(line: &str, prefix: &str) -> i32 {
-    let rest = line.split(prefix).nth(1).unwrap_or_default().trim_start();
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits
-        .parse()
-        .unwrap_or_else(|_| panic!("no number after {prefix:?} in {line:?}"))
-}
-
 /// The status a start of `spec` ends in, which must be `failed`.
 pub async fn failed_start(spec: SidecarSpec) -> Status {
     let sidecar = SidecarHandle::new(spec).unwrap();
     let mut events = sidecar.subscribe();
     patiently(sidecar.start()).await.unwrap();
     until_state(&mut events, State::Failed).await
-}
-
-/// Starts `handle` and waits until it is ready.
-pub async fn start_ready(handle: &SidecarHandle) -> Status {
-    let mut events = handle.subscribe();
-    patiently(handle.start()).await.unwrap();
-    until_state(&mut events, State::Ready).await
-}
-
-/// A minimal HTTP GET against 127.0.0.1 (one request, `Connection: close`); returns status and body.
-pub fn http_get(port: u16, path: &str, token: Option<&str>) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{auth}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
-    let code = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = answer
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or_default()
-        .to_owned();
-    (code, body)
 }
 
 /// Waits until `pid` has exited, without blocking the async runtime. True if it did within `PATIENCE`.

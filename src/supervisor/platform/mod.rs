@@ -1,8 +1,13 @@
-//! I/O at the edges of the engine: spawning and signalling process groups, probing HTTP,
-//! picking ports, draining output. Small files, one OS mechanism each.
+//! I/O at the edges of the engine: spawning and signalling process trees, probing HTTP,
+//! picking ports, draining output. Small files, one OS mechanism each; `process` picks its OS's
+//! file once.
 
 #[cfg(target_os = "linux")]
-mod group_members;
+#[path = "descendants/linux.rs"]
+mod descendants;
+#[cfg(all(unix, not(target_os = "linux")))]
+#[path = "descendants/macos.rs"]
+mod descendants;
 pub mod held_socket;
 mod keeper_thread;
 pub mod ledger;
@@ -17,6 +22,8 @@ pub mod port;
 pub mod port_watch;
 pub mod probe;
 pub mod process;
+#[cfg(unix)]
+mod socket_activation;
 pub mod token;
 #[cfg(unix)]
 mod watchdog;

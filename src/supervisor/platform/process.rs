@@ -1,6 +1,7 @@
-//! A sidecar's process tree: spawned in its own process group (Windows: a job object), signalled
-//! as a group, its exit awaited (never polled), and stopped by closing its lifeline and SIGTERM,
-//! a timeout, then SIGKILL.
+//! A sidecar's process tree: spawned so that the whole tree can be signalled (Unix: a process
+//! group; Windows: a job object), its main process's exit awaited (never polled), and stopped by
+//! closing its lifeline, asking the tree to stop, a timeout, then killing it. How each OS does
+//! each step is in `process/<os>.rs`; this file is the order of the steps.
 //!
 //! The lifeline is the sidecar's standard input: a pipe whose write end the supervisor holds for
 //! the sidecar's life. End of file on it means "stop now, gracefully": the supervisor closes it
@@ -15,16 +16,23 @@ use std::time::Duration;
 use process_wrap::tokio::{ChildWrapper, CommandWrap, KillOnDrop};
 use tokio::process::{ChildStderr, ChildStdin, ChildStdout};
 
+use super::held_socket::PassedSocket;
 use super::keeper_thread::run_on_keeper;
 use crate::supervisor::status::StopOutcome;
 
-/// How long a stop waits for the main process to be gone after SIGKILL. It normally takes
+#[cfg(unix)]
+#[path = "process/unix.rs"]
+mod os;
+#[cfg(windows)]
+#[path = "process/windows.rs"]
+mod os;
+
+/// How long a stop waits for the main process to be gone after the kill. It normally takes
 /// microseconds; a process stuck in the kernel may never go, and must not hang the stop.
 pub const KILL_GRACE: Duration = Duration::from_secs(5);
 
 /// What to execute. `Debug` shows the names of the environment variables, not their values,
 /// one of which may be a token.
-#[derive(Clone)]
 pub struct LaunchPlan {
     /// Program path or name on `PATH`.
     pub program: PathBuf,
@@ -34,29 +42,8 @@ pub struct LaunchPlan {
     pub env: Vec<(String, OsString)>,
     /// Working directory.
     pub cwd: Option<PathBuf>,
-    /// A listening socket to pass as descriptor 3, with the sidecar's name for `LISTEN_FDNAMES`.
-    #[cfg(unix)]
-    pub socket: Option<(std::os::fd::RawFd, String)>,
-}
-
-#[cfg(unix)]
-impl LaunchPlan {
-    /// With a socket to pass: the program runs behind the `LISTEN_PID` trampoline, with
-    /// `LISTEN_FDS` and `LISTEN_FDNAMES` in its environment.
-    fn with_socket_activation(mut self) -> Self {
-        let Some((_, name)) = &self.socket else {
-            return self;
-        };
-        use super::held_socket::TRAMPOLINE;
-        let mut args = vec!["-c".to_owned(), TRAMPOLINE.to_owned()];
-        args.push(self.program.to_string_lossy().into_owned());
-        args.append(&mut self.args);
-        self.env.push(("LISTEN_FDS".into(), "1".into()));
-        self.env.push(("LISTEN_FDNAMES".into(), name.into()));
-        self.program = "/bin/sh".into();
-        self.args = args;
-        self
-    }
+    /// A listening socket to pass (Unix: as descriptor 3; elsewhere refused).
+    pub socket: Option<PassedSocket>,
 }
 
 impl std::fmt::Debug for LaunchPlan {
@@ -67,24 +54,24 @@ impl std::fmt::Debug for LaunchPlan {
             .field("args", &self.args)
             .field("env", &env)
             .field("cwd", &self.cwd)
+            .field("socket", &self.socket)
             .finish()
     }
 }
 
-/// A running (or exited, not yet cleaned up) sidecar process group.
+/// A running (or exited, not yet cleaned up) sidecar process tree.
 #[derive(Debug)]
 pub struct SidecarProcess {
     child: Box<dyn ChildWrapper>,
     pid: u32,
     exit: Option<ExitStatus>,
-    /// Whether the whole group was killed (then its id may be reused and must not be signalled).
-    group_killed: bool,
+    /// Whether the whole tree was killed (then its group id may be reused and must not be
+    /// signalled).
+    tree_killed: bool,
     /// The write end of the sidecar's standard input, held open until the sidecar is stopped.
     lifeline: Option<ChildStdin>,
-    /// Held for its life (dropping it kills it); Linux also reads its pid for the group wait.
-    #[cfg(unix)]
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    watchdog: Option<super::watchdog::Watchdog>,
+    /// What the OS needs beside the child to reach the whole tree.
+    tree: os::Tree,
 }
 
 /// The output pipes of a freshly spawned sidecar; they must be drained.
@@ -97,14 +84,13 @@ pub struct OutputPipes {
 }
 
 impl SidecarProcess {
-    /// Spawns `plan` in a new process group from the long-lived spawner thread.
+    /// Spawns `plan` as a new process tree from the long-lived spawner thread.
     pub async fn launch(plan: LaunchPlan) -> io::Result<(Self, OutputPipes)> {
         run_on_keeper(move || Self::launch_here(plan)).await?
     }
 
     fn launch_here(plan: LaunchPlan) -> io::Result<(Self, OutputPipes)> {
-        #[cfg(unix)]
-        let plan = plan.with_socket_activation();
+        let (plan, tree) = os::Tree::prepare(plan)?;
         let mut command = CommandWrap::with_new(&plan.program, |c| {
             c.args(&plan.args)
                 .envs(plan.env.iter().map(|(k, v)| (k, v)))
@@ -116,29 +102,7 @@ impl SidecarProcess {
             }
         });
         command.wrap(KillOnDrop);
-        #[cfg(unix)]
-        command.wrap(process_wrap::tokio::ProcessGroup::leader());
-        #[cfg(unix)]
-        command.wrap(super::only_stdio::OnlyStdio);
-        #[cfg(unix)]
-        if let Some((socket, _)) = &plan.socket {
-            command.wrap(super::held_socket::PassAsFd3(*socket));
-        }
-        #[cfg(target_os = "linux")]
-        command.wrap(super::parent_death::KillOnParentDeath);
-        #[cfg(unix)]
-        let watchdog = super::watchdog::InGroupWatchdog::default();
-        #[cfg(unix)]
-        command.wrap(watchdog.clone());
-        #[cfg(windows)]
-        {
-            use windows::Win32::System::Threading::CREATE_NO_WINDOW;
-            // No console window per sidecar. The job object creates the process suspended and
-            // resumes it once it is in the job, so that a child it spawns at once is in it too.
-            command.wrap(process_wrap::tokio::CreationFlags(CREATE_NO_WINDOW));
-            command.wrap(process_wrap::tokio::JobObject);
-        }
-
+        tree.wrap(&mut command, &plan);
         let mut child = command.spawn()?;
         let pid = child
             .id()
@@ -159,10 +123,9 @@ impl SidecarProcess {
                 child,
                 pid,
                 exit: None,
-                group_killed: false,
+                tree_killed: false,
                 lifeline,
-                #[cfg(unix)]
-                watchdog: watchdog.take(),
+                tree,
             },
             pipes,
         ))
@@ -173,90 +136,57 @@ impl SidecarProcess {
         self.pid
     }
 
-    /// Waits until the direct child exits. Cancel-safe; returns the cached status once it has.
+    /// Waits until the direct child exits, whatever else of its tree still runs. Cancel-safe;
+    /// returns the cached status once it has.
     pub async fn wait(&mut self) -> io::Result<ExitStatus> {
         if let Some(status) = self.exit {
             return Ok(status);
         }
-        let status = self.wait_leader().await?;
+        // The main process only: the waits of the tree wrappers would also wait for the rest of
+        // the tree (the group's watchdog lives until the group is killed; a job is waited for
+        // until it is empty), and a crash must be seen at once.
+        // SAFETY: the only state the wrappers keep about the raw child is its cached exit
+        // status, used by their own `wait`/`try_wait`, which are never called.
+        let leader = unsafe { self.child.try_inner_child_mut() }
+            .ok_or_else(|| io::Error::other("no native child"))?;
+        let status = leader.wait().await?;
         self.exit = Some(status);
         Ok(status)
     }
 
-    #[cfg(unix)]
-    async fn wait_leader(&mut self) -> io::Result<ExitStatus> {
-        // Wait for the leader only: the group wait of `ProcessGroupChild` would also wait for the
-        // watchdog, which lives until the group is killed.
-        // SAFETY: the only state `ProcessGroupChild` keeps about the raw child is its cached exit
-        // status, used by its own `wait`/`try_wait`, which this type never calls.
-        let leader = unsafe { self.child.try_inner_child_mut() };
-        leader
-            .ok_or_else(|| io::Error::other("no native child"))?
-            .wait()
-            .await
-    }
-
-    #[cfg(not(unix))]
-    async fn wait_leader(&mut self) -> io::Result<ExitStatus> {
-        self.child.wait().await
-    }
-
-    /// Asks the whole group to stop: closes the lifeline, then (Unix) sends SIGTERM to the group.
-    /// Windows has no SIGTERM: there the lifeline is the only request, and the job is ended
-    /// after the timeout.
-    pub fn terminate_group(&mut self) {
-        self.lifeline = None;
-        #[cfg(unix)]
-        if let Err(e) = self.child.signal(nix::sys::signal::Signal::SIGTERM as i32) {
-            log::debug!("terminate process group {}: {e}", self.pid);
-        }
-    }
-
-    /// Kills every process left in the group (SIGKILL; Windows: terminates the job). The group
-    /// is never signalled again afterwards.
-    pub fn kill_group(&mut self) {
-        if self.group_killed {
+    /// Kills every process left in the tree. The tree is never signalled again afterwards.
+    pub fn kill_tree(&mut self) {
+        if self.tree_killed {
             return;
         }
-        if let Err(e) = self.child.start_kill() {
-            // ESRCH: nothing left in the group.
-            log::trace!("kill process group {}: {e}", self.pid);
-        }
-        self.group_killed = true;
+        self.tree.kill(self.child.as_mut(), self.pid);
+        self.tree_killed = true;
     }
 
-    /// The lifeline closed and SIGTERM to the group, up to `timeout` for the whole group to exit
-    /// (as systemd waits for a unit's cgroup; outside Linux, for the child only), then SIGKILL
-    /// to whatever is left.
+    /// The lifeline closed and the tree asked to stop (Unix: SIGTERM), up to `timeout` for the
+    /// whole tree to exit (as systemd waits for a unit's cgroup; on macOS and Windows, for the
+    /// main process only), then the kill of whatever is left.
     pub async fn stop(&mut self, timeout: Duration) -> (StopOutcome, Option<ExitStatus>) {
         if self.exit.is_some() {
-            self.kill_group();
+            self.kill_tree();
             return (StopOutcome::NotRunning, self.exit);
         }
-        #[cfg(target_os = "linux")]
-        let others = {
-            let watchdog = self.watchdog.as_ref().and_then(|w| w.pid());
-            let known: Vec<u32> = [Some(self.pid), watchdog].into_iter().flatten().collect();
-            super::group_members::OtherMembers::capture(self.pid, &known)
-        };
-        self.terminate_group();
+        self.lifeline = None;
+        let rest = self.tree.terminate(self.child.as_mut(), self.pid);
         let deadline = tokio::time::Instant::now() + timeout;
         let leader_exited = tokio::time::timeout_at(deadline, self.wait()).await.is_ok();
-        #[cfg(target_os = "linux")]
-        let exited = leader_exited && others.exited_by(deadline).await;
-        #[cfg(not(target_os = "linux"))]
-        let exited = leader_exited;
+        let exited = leader_exited && rest.exited_by(deadline).await;
         let outcome = if exited {
             StopOutcome::Graceful
         } else {
             StopOutcome::Killed
         };
-        self.kill_group();
+        self.kill_tree();
         match tokio::time::timeout(KILL_GRACE, self.wait()).await {
             Ok(status) => (outcome, status.ok()),
             Err(_) => {
                 log::error!(
-                    "process {} did not exit within {} ms of SIGKILL; leaving it behind",
+                    "process {} did not exit within {} ms of its kill; leaving it behind",
                     self.pid,
                     KILL_GRACE.as_millis()
                 );
@@ -268,8 +198,8 @@ impl SidecarProcess {
 
 impl Drop for SidecarProcess {
     /// Dropped without a stop (its runtime shut down, its task was dropped): kill the whole
-    /// group, not only the main process as Tokio's kill-on-drop would.
+    /// tree, not only the main process as Tokio's kill-on-drop would.
     fn drop(&mut self) {
-        self.kill_group();
+        self.kill_tree();
     }
 }

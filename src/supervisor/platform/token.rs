@@ -1,11 +1,22 @@
 //! Per-start bearer tokens: 256 random bits from the OS-seeded CSPRNG, hex-encoded (URL-safe),
-//! and their removal from a sidecar's output, which goes to logs and events.
+//! and their removal from a sidecar's output, which goes to logs and events. Also per-start run
+//! tags, drawn the same way.
 
 use rand::RngCore;
 
 /// A fresh token of 64 lowercase hex characters.
 pub fn fresh_token() -> String {
-    let mut bytes = [0u8; 32];
+    random_hex::<32>()
+}
+
+/// A fresh run tag of 32 lowercase hex characters: unique, not secret.
+#[cfg(unix)]
+pub fn fresh_tag() -> String {
+    random_hex::<16>()
+}
+
+fn random_hex<const BYTES: usize>() -> String {
+    let mut bytes = [0u8; BYTES];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -132,13 +132,21 @@ impl Attempt {
             }
             .map_err(|e| (Ending::Failure, port_unavailable(spec.port, e)))?,
         };
+        let passed = socket
+            .map(|s| s.to_pass(&spec.name))
+            .transpose()
+            .map_err(|e| {
+                (
+                    Ending::Failure,
+                    format!("cannot pass the listening socket: {e}"),
+                )
+            })?;
         let plan = LaunchPlan {
             program: spec.program.clone(),
             args: spec.args.clone(),
             env: environment(spec, extra_env, port, token.as_deref()),
             cwd: spec.cwd.clone(),
-            #[cfg(unix)]
-            socket: socket.map(|s| (s.raw_fd(), spec.name.clone())),
+            socket: passed,
         };
         let (process, pipes) = SidecarProcess::launch(plan).await.map_err(|e| {
             let cwd = spec
@@ -179,7 +187,7 @@ impl Attempt {
     ) -> (StopOutcome, Option<ExitStatus>) {
         let ended = match mode {
             Teardown::AlreadyExited => {
-                self.process.kill_group();
+                self.process.kill_tree();
                 (StopOutcome::NotRunning, self.process.wait().await.ok())
             }
             Teardown::Stop => self.process.stop(shutdown_timeout).await,
