@@ -31,6 +31,11 @@ mod os;
 /// microseconds; a process stuck in the kernel may never go, and must not hang the stop.
 pub const KILL_GRACE: Duration = Duration::from_secs(5);
 
+/// The signal that ended a process (Unix); `None` for an exit with a status, and on Windows.
+pub fn signal_of(status: &ExitStatus) -> Option<i32> {
+    os::signal_of(status)
+}
+
 /// What to execute. `Debug` shows the names of the environment variables, not their values,
 /// one of which may be a token.
 pub struct LaunchPlan {

@@ -18,7 +18,7 @@ use crate::supervisor::contract;
 use crate::supervisor::platform::held_socket::HeldSocket;
 use crate::supervisor::platform::output::drain_lines;
 use crate::supervisor::platform::port;
-use crate::supervisor::platform::process::{LaunchPlan, OutputPipes, SidecarProcess};
+use crate::supervisor::platform::process::{signal_of, LaunchPlan, OutputPipes, SidecarProcess};
 use crate::supervisor::policy::restart::Ending;
 use crate::supervisor::policy::run_end::{spawn_failure, Exit};
 use crate::supervisor::spec::SidecarSpec;
@@ -235,16 +235,6 @@ fn env_name(name: &str) -> String {
             }
         })
         .collect()
-}
-
-#[cfg(unix)]
-fn signal_of(status: &ExitStatus) -> Option<i32> {
-    std::os::unix::process::ExitStatusExt::signal(status)
-}
-
-#[cfg(not(unix))]
-fn signal_of(_: &ExitStatus) -> Option<i32> {
-    None
 }
 
 #[cfg(test)]

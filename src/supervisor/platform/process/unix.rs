@@ -5,6 +5,8 @@
 
 use std::io;
 use std::os::fd::AsRawFd;
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
 
 use nix::sys::signal::Signal;
 use process_wrap::tokio::{ChildWrapper, CommandWrap, ProcessGroup};
@@ -18,6 +20,11 @@ use crate::supervisor::platform::watchdog::InGroupWatchdog;
 
 /// The environment variable that carries a start's run tag to every process of its tree.
 pub const RUN_TAG_VARIABLE: &str = "TAURI_SIDECAR_RUN";
+
+/// The signal that ended the process, if one did.
+pub fn signal_of(status: &ExitStatus) -> Option<i32> {
+    status.signal()
+}
 
 /// The run's tag and watchdog.
 #[derive(Debug)]

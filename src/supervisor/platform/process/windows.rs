@@ -4,12 +4,18 @@
 //! the closed lifeline is the only request to stop. No console window opens per sidecar.
 
 use std::io;
+use std::process::ExitStatus;
 
 use process_wrap::tokio::{ChildWrapper, CommandWrap, CreationFlags, JobObject};
 use tokio::time::Instant;
 use windows::Win32::System::Threading::CREATE_NO_WINDOW;
 
 use super::LaunchPlan;
+
+/// No signal ends a process on Windows: an exit has a status.
+pub fn signal_of(_status: &ExitStatus) -> Option<i32> {
+    None
+}
 
 /// Nothing beside the job, which the child wrapper holds.
 #[derive(Debug)]
