@@ -35,6 +35,7 @@ pub fn init<R: Runtime>() -> TauriPlugin<R, Option<serde_json::Value>> {
 #[derive(Debug, Default)]
 pub struct Builder {
     specs: Vec<SidecarSpec>,
+    echo_to_terminal: Option<bool>,
 }
 
 impl Builder {
@@ -46,6 +47,16 @@ impl Builder {
     /// Adds a sidecar (validated with the configured ones at startup).
     pub fn sidecar(mut self, spec: SidecarSpec) -> Self {
         self.specs.push(spec);
+        self
+    }
+
+    /// Whether the sidecars' output and the plugin's lines about them (`ready at …`, `exited
+    /// with status 1 …; restarting in 250 ms`, `failed: …`) go to the terminal, as
+    /// `backend | …`, while the app has installed no logger. Default: on in development builds
+    /// (`tauri dev`), off in production builds. With a logger they go through it, whatever this
+    /// says.
+    pub fn echo_to_terminal(mut self, on: bool) -> Self {
+        self.echo_to_terminal = Some(on);
         self
     }
 
@@ -66,6 +77,7 @@ impl Builder {
             ])
             .setup(move |app, api| {
                 let raw = api.config().clone().unwrap_or(serde_json::Value::Null);
+                supervisor::echo_to_terminal(self.echo_to_terminal.unwrap_or_else(tauri::is_dev));
                 lifecycle::setup(app, raw, self.specs)?;
                 Ok(())
             })

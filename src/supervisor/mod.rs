@@ -16,12 +16,14 @@ pub mod contract;
 mod error;
 mod platform;
 mod policy;
+mod report;
 mod runtime;
 mod spec;
 mod status;
 
 pub use error::SupervisorError;
 pub use platform::ledger::Survivor;
+pub use report::echo_to_terminal;
 pub use runtime::{SidecarHandle, Supervisor};
 pub use spec::{HealthSpec, RestartPolicy, RestartSpec, SidecarSpec};
 pub use status::{Backend, LogLine, State, Status, StopOutcome, Stream};

@@ -1,6 +1,7 @@
 """The quick-start app, run as `tauri dev` runs it: the Vite dev server first (its
 `beforeDevCommand`), then the app from `src-tauri/`, through tauri-driver under Xvfb. The page must
-show the Python backend's answer; SIGTERM to the app must leave no process of the backend.
+show the Python backend's answer; SIGTERM to the app must leave no process of the backend; the
+terminal must show the backend's output.
 `scripts/check-quick-start` builds the app and runs this with E2E_APP and E2E_APP_CWD set."""
 import os
 import signal
@@ -54,6 +55,12 @@ def main():
         left = wait_group_gone(backend, PATIENCE_S)
         assert left == [], f"processes of the backend left: {left}"
         log("SIGTERM: the app exited and no process of the backend is left")
+        # The template installs no logger: in a development build the backend's output and the
+        # plugin's lines about it reach the terminal all the same.
+        terminal = driver.log_path.read_text(errors="replace")
+        for line in ("backend | INFO:     Uvicorn running on", "backend | [sidecar] ready at http://127.0.0.1:"):
+            assert line in terminal, f"the terminal does not show {line!r}:\n{terminal[-3000:]}"
+        log("the terminal shows the backend's output and the plugin's lines, prefixed `backend | `")
     finally:
         session.end()
         driver.stop()

@@ -7,6 +7,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use super::log_ring::LogRing;
 use crate::supervisor::platform::ledger::Ledger;
+use crate::supervisor::report;
 use crate::supervisor::status::{Backend, LogLine, State, Status, StopOutcome};
 
 /// How many unread status or log events a slow subscriber may fall behind before it lags.
@@ -51,6 +52,7 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(name: &str, log_lines: usize) -> Self {
+        report::register(name);
         Self {
             name: name.to_owned(),
             log_target: format!("sidecar::{name}"),
@@ -84,9 +86,10 @@ impl Shared {
         }
     }
 
-    /// Records one output line: ring buffer, `log` under `sidecar::<name>`, and subscribers.
+    /// Records one output line: ring buffer, `log` under `sidecar::<name>` (and the terminal when
+    /// asked), and subscribers.
     pub fn record_line(&self, line: LogLine) {
-        log::info!(target: &self.log_target, "{}", line.line);
+        report::output(&self.log_target, &self.name, &line.line);
         self.logs
             .lock()
             .unwrap_or_else(|p| p.into_inner())

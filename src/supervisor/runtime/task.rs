@@ -8,6 +8,7 @@ use std::process::ExitStatus;
 use std::sync::Arc;
 use std::time::Duration;
 
+use log::Level;
 use tokio::sync::mpsc;
 use tokio::time::{sleep, sleep_until, Instant};
 
@@ -21,6 +22,7 @@ use crate::supervisor::platform::token::fresh_token;
 use crate::supervisor::policy::failure_streak::{FailureStreak, Liveness};
 use crate::supervisor::policy::restart::{Decision, Ending, RestartPlanner};
 use crate::supervisor::policy::run_end::{explain, UnrequestedEnd};
+use crate::supervisor::report;
 use crate::supervisor::spec::SidecarSpec;
 use crate::supervisor::status::StopOutcome;
 
@@ -157,18 +159,19 @@ impl SidecarTask {
         let (pid, port) = (attempt.process.pid(), attempt.target.port);
         self.status.starting(pid, port);
         self.ack_start(ack);
-        log::info!(
-            "sidecar `{}`: started, pid {pid}, port {port}",
-            self.spec.name
+        report::lifecycle(
+            Level::Info,
+            &self.spec.name,
+            format_args!("started, pid {pid}, port {port}"),
         );
         let end = match self.until_ready(&mut attempt).await {
             Some(end) => end,
             None => {
                 self.status.ready();
-                log::info!(
-                    "sidecar `{}`: ready at {}",
-                    self.spec.name,
-                    attempt.target.url()
+                report::lifecycle(
+                    Level::Info,
+                    &self.spec.name,
+                    format_args!("ready at {}", attempt.target.url()),
                 );
                 self.while_ready(&mut attempt).await
             }
@@ -284,10 +287,13 @@ impl SidecarTask {
                     next_probe = Instant::now() + interval;
                     match streak.record(result.clone()) {
                         Liveness::Healthy => {}
-                        Liveness::Failing { count, threshold } => log::warn!(
-                            "sidecar `{}`: health check {count}/{threshold} failed: {}",
-                            self.spec.name,
-                            result.err().unwrap_or_default()
+                        Liveness::Failing { count, threshold } => report::lifecycle(
+                            Level::Warn,
+                            &self.spec.name,
+                            format_args!(
+                                "health check {count}/{threshold} failed: {}",
+                                result.err().unwrap_or_default()
+                            ),
                         ),
                         Liveness::Unhealthy(reason) => {
                             return End::Unrequested(UnrequestedEnd::Unhealthy { reason });
@@ -327,7 +333,11 @@ impl SidecarTask {
                 Next::Exit
             }
             End::DependencyFailed(reason) => {
-                log::error!("sidecar `{}`: {reason}", self.spec.name);
+                report::lifecycle(
+                    Level::Error,
+                    &self.spec.name,
+                    format_args!("failed: {reason}"),
+                );
                 self.status.failed(reason);
                 Next::Idle
             }
@@ -356,7 +366,11 @@ impl SidecarTask {
             StopOutcome::Unkillable => "still there after SIGKILL",
         };
         let status = status.map_or_else(|| "status unknown".into(), |s| s.to_string());
-        log::info!("sidecar `{}`: stopped ({how}, {status})", self.spec.name);
+        report::lifecycle(
+            Level::Info,
+            &self.spec.name,
+            format_args!("stopped ({how}, {status})"),
+        );
         outcome
     }
 
@@ -382,20 +396,25 @@ impl SidecarTask {
         let now = std::time::Instant::now();
         match self.planner.decide(ending, &reason, now, rand::random()) {
             Decision::Restart(delay) => {
-                log::warn!(
-                    "sidecar `{name}`: {reason}; restarting in {} ms",
-                    delay.as_millis()
+                report::lifecycle(
+                    Level::Warn,
+                    name,
+                    format_args!("{reason}; restarting in {} ms", delay.as_millis()),
                 );
                 self.status.restarting(reason);
                 Next::Backoff(delay)
             }
             Decision::Stop => {
-                log::info!("sidecar `{name}`: {reason}; not restarting (policy)");
+                report::lifecycle(
+                    Level::Info,
+                    name,
+                    format_args!("{reason}; not restarting (policy)"),
+                );
                 self.status.stopped();
                 Next::Idle
             }
             Decision::Fail(why) => {
-                log::error!("sidecar `{name}`: {why}");
+                report::lifecycle(Level::Error, name, format_args!("failed: {why}"));
                 self.status.failed(why);
                 Next::Idle
             }
