@@ -66,6 +66,55 @@ pub struct SidecarConfig {
     pub depends_on: Vec<String>,
     /// Output lines kept for `logs`.
     pub log_lines: Option<usize>,
+    /// In development builds, restart `dev` when a file matching these globs (relative to its
+    /// working directory) changes: `false`, `true` or a list; the default is `["**/*.py"]`.
+    pub watch: Option<WatchConfig>,
+}
+
+/// The globs a `dev` sidecar is restarted for when a matching file changes.
+const DEFAULT_WATCH: &str = "**/*.py";
+
+/// `watch`: `false` (off), `true` (the default globs) or a list of globs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchConfig {
+    /// `true` or `false`.
+    Switch(bool),
+    /// Globs relative to the sidecar's working directory.
+    Globs(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for WatchConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = WatchConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(r#"`false`, `true` or a list of globs such as ["**/*.py"]"#)
+            }
+            fn visit_bool<E: serde::de::Error>(self, on: bool) -> Result<WatchConfig, E> {
+                Ok(WatchConfig::Switch(on))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<WatchConfig, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(WatchConfig::Globs)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl WatchConfig {
+    /// The globs to watch, given the configured value (`None` when the key is absent).
+    fn globs(config: Option<&Self>) -> Vec<String> {
+        match config {
+            None | Some(WatchConfig::Switch(true)) => vec![DEFAULT_WATCH.to_owned()],
+            Some(WatchConfig::Switch(false)) => Vec::new(),
+            Some(WatchConfig::Globs(globs)) => globs.clone(),
+        }
+    }
 }
 
 /// `dev`: how to run the sidecar from source in development builds.
@@ -209,6 +258,7 @@ pub fn to_specs(
 }
 
 fn to_spec(name: &str, c: &SidecarConfig, resolver: &Resolver) -> Result<SidecarSpec, String> {
+    let mut watch = Vec::new();
     let (program, args, cwd) = match (&c.sidecar, &c.command) {
         (Some(_), Some(_)) => {
             return Err(format!(
@@ -218,6 +268,7 @@ fn to_spec(name: &str, c: &SidecarConfig, resolver: &Resolver) -> Result<Sidecar
         _ if resolver.use_dev && c.dev.is_some() => {
             let dev = c.dev.as_ref().expect("checked");
             let cwd = dev.cwd.as_ref().map(|d| resolver.dev_base.join(d));
+            watch = WatchConfig::globs(c.watch.as_ref());
             (PathBuf::from(&dev.command), dev.args.clone(), cwd)
         }
         // A sidecar with only `dev` runs in development builds; a release needs a program.
@@ -243,6 +294,7 @@ fn to_spec(name: &str, c: &SidecarConfig, resolver: &Resolver) -> Result<Sidecar
     spec.token_env = c.token_env.clone();
     spec.depends_on = c.depends_on.clone();
     spec.page_origins = resolver.page_origins.clone();
+    spec.watch = watch;
     lay(&mut spec.port_env, c.port_env.clone());
     lay(&mut spec.startup_timeout, ms(c.startup_timeout_ms));
     lay(&mut spec.shutdown_timeout, ms(c.shutdown_timeout_ms));

@@ -164,3 +164,54 @@ fn bad_configs_and_their_messages() {
         assert_eq!(got, expected, "config {config}");
     }
 }
+
+#[test]
+fn watch_applies_to_dev_in_development_builds_with_python_files_by_default() {
+    let globs = |watch: Option<serde_json::Value>, dev_build: bool| {
+        let mut api =
+            json!({"sidecar": "binaries/main", "dev": {"command": "python3", "cwd": "../backend"}});
+        if let Some(watch) = watch {
+            api["watch"] = watch;
+        }
+        let c = parse(json!({"sidecars": {"api": api}})).unwrap();
+        to_specs(&c, &resolver(dev_build), Vec::new()).unwrap()[0]
+            .watch
+            .clone()
+    };
+    assert_eq!(globs(None, true), ["**/*.py"]);
+    assert_eq!(globs(Some(json!(true)), true), ["**/*.py"]);
+    assert_eq!(globs(Some(json!(false)), true), Vec::<String>::new());
+    assert_eq!(
+        globs(Some(json!(["*.py", "templates/**"])), true),
+        ["*.py", "templates/**"]
+    );
+    assert_eq!(
+        globs(None, false),
+        Vec::<String>::new(),
+        "never in a production build"
+    );
+    assert_eq!(globs(Some(json!(["*.py"])), false), Vec::<String>::new());
+}
+
+#[test]
+fn a_bad_watch_value_or_glob_is_named() {
+    let problem = |watch: serde_json::Value| {
+        let c = json!({"sidecars": {"api": {"dev": {"command": "python3"}, "command": "x", "watch": watch}}});
+        match parse(c) {
+            Err(p) => p,
+            Ok(c) => to_specs(&c, &resolver(true), Vec::new()).expect_err("a bad config"),
+        }
+    };
+    assert_eq!(
+        problem(json!("yes")),
+        [
+            r#"plugins.sidecar.sidecars.api.watch: invalid type: string "yes", expected `false`, `true` or a list of globs such as ["**/*.py"]"#
+        ]
+    );
+    assert_eq!(
+        problem(json!(["src/[ab"])),
+        [
+            r#"plugins.sidecar.sidecars.api.watch has an invalid glob "src/[ab": unclosed character class; missing ']'"#
+        ]
+    );
+}

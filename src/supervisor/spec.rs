@@ -47,6 +47,11 @@ pub struct SidecarSpec {
     /// Origins the app's pages load from besides the webview's own (the dev server's under
     /// `tauri dev`): told to the sidecar as the contract's `origins`, for its CORS.
     pub page_origins: Vec<String>,
+    /// Globs (`**/*.py`), relative to the working directory, of the files whose change restarts
+    /// the sidecar on the same port with the same token: the development loop. Empty (the
+    /// default) watches nothing. Directories named `__pycache__`, `node_modules`, `target`,
+    /// `venv`, `build`, `dist` or starting with `.` are not watched.
+    pub watch: Vec<String>,
 }
 
 impl SidecarSpec {
@@ -70,6 +75,7 @@ impl SidecarSpec {
             depends_on: Vec::new(),
             autostart: true,
             page_origins: Vec::new(),
+            watch: Vec::new(),
         }
     }
 }

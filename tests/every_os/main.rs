@@ -153,3 +153,30 @@ fn pass_socket_is_a_configuration_error_on_windows() {
     let error = SidecarHandle::new(spec).unwrap_err().to_string();
     assert!(error.contains("passSocket"), "{error}");
 }
+
+#[tokio::test]
+async fn a_changed_source_restarts_the_sidecar_on_the_same_port() {
+    let dir = std::env::temp_dir().join(format!("sidecar-every-os-reload-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("version.txt"), "1").unwrap();
+    let mut spec = server("reloads", &[]);
+    spec.cwd = Some(dir.clone());
+    spec.watch = vec!["*.txt".into()];
+    let sidecar = SidecarHandle::new(spec).unwrap();
+    let port = start_ready(&sidecar).await.port.unwrap();
+    assert_eq!(http_get(port, "/version", None).1, r#"{"version":"1"}"#);
+
+    let mut events = sidecar.subscribe();
+    std::fs::write(dir.join("version.txt"), "2").unwrap();
+    let restarting = until_state(&mut events, State::Restarting).await;
+    assert_eq!(
+        restarting.error.as_deref(),
+        Some("source changed: version.txt")
+    );
+    let ready = until_state(&mut events, State::Ready).await;
+    assert_eq!(ready.port, Some(port), "the same port");
+    assert_eq!(http_get(port, "/version", None).1, r#"{"version":"2"}"#);
+    patiently(sidecar.stop()).await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

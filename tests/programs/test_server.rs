@@ -3,7 +3,8 @@
 //! where no Python can be had, as on Linux.
 //!
 //! `test-server [options]` serves `127.0.0.1:$PORT`: `GET /api/health` answers
-//! `{"status":"ok"}`, `GET /pid` its process id, `GET /crash` exits with status 3. It prints
+//! `{"status":"ok"}`, `GET /pid` its process id, `GET /version` the text of `version.txt` in its
+//! working directory when it started (if there is one), `GET /crash` exits with status 3. It prints
 //! "lifeline closed" and exits 0 when its standard input ends, unless told otherwise:
 //! - `--ignore-lifeline`: standard input is not read, and (Unix) SIGTERM is ignored too, so
 //!   only a kill ends it;
@@ -50,15 +51,17 @@ fn main() {
         .ok()
         .and_then(|p| p.parse().ok())
         .expect("PORT names the port to serve on");
+    let version = std::fs::read_to_string("version.txt").unwrap_or_default();
+    let version: &'static str = version.trim().to_owned().leak();
     let listener = TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
     println!("serving on 127.0.0.1:{port}");
     for stream in listener.incoming().flatten() {
-        std::thread::spawn(move || answer(stream));
+        std::thread::spawn(move || answer(stream, version));
     }
 }
 
 /// Answers one request and closes the connection.
-fn answer(mut stream: TcpStream) {
+fn answer(mut stream: TcpStream, version: &str) {
     let mut request_line = String::new();
     let mut reader = BufReader::new(stream.try_clone().expect("a socket clone"));
     if reader.read_line(&mut request_line).is_err() {
@@ -73,6 +76,7 @@ fn answer(mut stream: TcpStream) {
     let (status, body) = match path {
         "/api/health" => ("200 OK", r#"{"status":"ok"}"#.to_owned()),
         "/pid" => ("200 OK", format!(r#"{{"pid":{}}}"#, std::process::id())),
+        "/version" => ("200 OK", format!(r#"{{"version":"{version}"}}"#)),
         "/crash" => {
             println!("crashing");
             std::process::exit(3);

@@ -16,6 +16,9 @@ mod output;
 #[cfg(target_os = "linux")]
 mod python_package;
 mod ready;
+// Linux only: the fixture serves a passed socket too.
+#[cfg(target_os = "linux")]
+mod reload;
 mod restart;
 // Unix only: socket activation; the fixture reads /proc.
 #[cfg(target_os = "linux")]

@@ -24,6 +24,7 @@ pub mod probe;
 pub mod process;
 #[cfg(unix)]
 mod socket_activation;
+pub mod source_watch;
 pub mod token;
 #[cfg(unix)]
 mod watchdog;

@@ -171,6 +171,15 @@ fn check_one(spec: &SidecarSpec, problems: &mut Vec<ConfigProblem>) {
         "restart.maxRestarts",
         "must be at least 1 with policy `always` (0 never restarts)",
     );
+    for glob in &spec.watch {
+        if let Err(e) = globset::Glob::new(glob) {
+            require(
+                false,
+                "watch",
+                &format!("has an invalid glob {glob:?}: {}", e.kind()),
+            );
+        }
+    }
     let backoff = RestartPlanner::new(spec.restart.clone()).budget_backoff();
     require(
         spec.restart.window.is_zero() || spec.restart.window > backoff,

@@ -114,21 +114,23 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// Chooses the port (the held socket's, if any), spawns the child with it, `token` and
-    /// `extra_env` in its environment, and starts draining its output. `Err` is a reason for the
-    /// status.
+    /// Chooses the port (the held socket's, if any; else the fixed one; else `preferred` if it
+    /// is free, else a free one), spawns the child with it, `token` and `extra_env` in its
+    /// environment, and starts draining its output. `Err` is a reason for the status.
     pub async fn launch(
         spec: &SidecarSpec,
         shared: &Arc<Shared>,
         extra_env: Vec<(String, OsString)>,
         socket: Option<&HeldSocket>,
+        preferred: Option<u16>,
         token: Option<String>,
     ) -> Result<Self, (Ending, String)> {
         let port = match socket {
             Some(socket) => socket.port(),
-            None => match spec.port {
-                Some(fixed) => port::ensure_available(fixed).map(|()| fixed),
-                None => port::free_port(),
+            None => match (spec.port, preferred) {
+                (Some(fixed), _) => port::ensure_available(fixed).map(|()| fixed),
+                (None, Some(port)) if port::ensure_available(port).is_ok() => Ok(port),
+                (None, _) => port::free_port(),
             }
             .map_err(|e| (Ending::Failure, port_unavailable(spec.port, e)))?,
         };

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use super::shared::{Request, Shared};
+use super::sources::watch_sources;
 use super::task::SidecarTask;
 use crate::supervisor::error::SupervisorError;
 use crate::supervisor::platform::ledger::Ledger;
@@ -36,7 +37,8 @@ impl SidecarHandle {
         for dependency in &dependencies {
             dependency.shared.add_dependent(requests.downgrade());
         }
-        tokio::spawn(SidecarTask::new(spec, shared.clone(), inbox, dependencies).run());
+        let sources = watch_sources(&spec, requests.downgrade());
+        tokio::spawn(SidecarTask::new(spec, shared.clone(), inbox, dependencies, sources).run());
         Self { shared, requests }
     }
 

@@ -7,6 +7,7 @@ mod handle;
 mod log_ring;
 mod probing;
 mod shared;
+mod sources;
 mod task;
 mod transitions;
 

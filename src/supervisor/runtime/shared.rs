@@ -28,6 +28,9 @@ pub enum Request {
     Restart(StartAck),
     /// Stop, dependents first.
     Stop(StopReply),
+    /// A source file changed (this one, relative to the working directory): restart on the
+    /// same port with the same token, or start a `failed` sidecar again.
+    Reload(std::path::PathBuf),
 }
 
 /// Everything a handle can read about one sidecar.

@@ -18,13 +18,14 @@ use super::shared::{Request, Shared, StartAck, StopReply};
 use super::transitions::Transitions;
 use crate::supervisor::error::SupervisorError;
 use crate::supervisor::platform::held_socket::HeldSocket;
+use crate::supervisor::platform::source_watch::SourceWatch;
 use crate::supervisor::platform::token::fresh_token;
 use crate::supervisor::policy::failure_streak::{FailureStreak, Liveness};
 use crate::supervisor::policy::restart::{Decision, Ending, RestartPlanner};
 use crate::supervisor::policy::run_end::{explain, UnrequestedEnd};
 use crate::supervisor::report;
 use crate::supervisor::spec::SidecarSpec;
-use crate::supervisor::status::StopOutcome;
+use crate::supervisor::status::{Backend, State, StopOutcome};
 
 /// How many stderr lines an error message quotes.
 const STDERR_LINES_IN_ERRORS: usize = 10;
@@ -47,6 +48,8 @@ enum End {
     Stop(StopReply),
     /// A restart was requested, or a start while nothing runs: start afresh.
     Restart(StartAck),
+    /// A source file changed: start again on the same port with the same token.
+    Reload(String),
     /// Every handle is gone.
     HandlesGone,
     /// The run ended on its own.
@@ -67,6 +70,10 @@ pub struct SidecarTask {
     /// it (a request queued during a restart still carries the right one), held until a
     /// requested stop.
     socket: Option<(HeldSocket, Option<String>)>,
+    /// After a reload: the backend the next start keeps (its port, if free, and its token).
+    keep: Option<Backend>,
+    /// Reloads the sidecar when its sources change; held for the task's life.
+    _sources: Option<SourceWatch>,
 }
 
 impl SidecarTask {
@@ -75,6 +82,7 @@ impl SidecarTask {
         shared: Arc<Shared>,
         requests: mpsc::UnboundedReceiver<Request>,
         dependencies: Vec<SidecarHandle>,
+        sources: Option<SourceWatch>,
     ) -> Self {
         Self {
             planner: RestartPlanner::new(spec.restart.clone()),
@@ -84,6 +92,8 @@ impl SidecarTask {
             requests,
             dependencies,
             socket: None,
+            keep: None,
+            _sources: sources,
         }
     }
 
@@ -119,6 +129,12 @@ impl SidecarTask {
             }
             Some(Request::Start(ack) | Request::Restart(ack)) => Some(End::Restart(ack)),
             Some(Request::Stop(reply)) => Some(End::Stop(reply)),
+            // While running, backing off or failed; a stopped sidecar stays stopped.
+            Some(Request::Reload(file)) => {
+                let state = self.shared.status.borrow().state;
+                (running || matches!(state, State::Restarting | State::Failed))
+                    .then(|| End::Reload(format!("source changed: {}", file.display())))
+            }
         }
     }
 
@@ -190,11 +206,22 @@ impl SidecarTask {
                 .map_err(|e| (Ending::Failure, port_unavailable(self.spec.port, e)))?;
             self.socket = Some((socket, self.fresh_token()));
         }
-        let (socket, token) = match &self.socket {
-            Some((socket, token)) => (Some(socket), token.clone()),
-            None => (None, self.fresh_token()),
+        let keep = self.keep.take();
+        let (socket, token) = match (&self.socket, keep.as_ref()) {
+            (Some((socket, token)), _) => (Some(socket), token.clone()),
+            (None, Some(kept)) if kept.token.is_some() => (None, kept.token.clone()),
+            (None, _) => (None, self.fresh_token()),
         };
-        Attempt::launch(&self.spec, &self.shared, dependency_env, socket, token).await
+        let preferred = keep.map(|kept| kept.port);
+        Attempt::launch(
+            &self.spec,
+            &self.shared,
+            dependency_env,
+            socket,
+            preferred,
+            token,
+        )
+        .await
     }
 
     /// A new token, when the spec asks for one.
@@ -313,7 +340,13 @@ impl SidecarTask {
             End::Unrequested(UnrequestedEnd::Exited { .. }) => Teardown::AlreadyExited,
             _ => Teardown::Stop,
         };
-        let outcome = self.tear_down(attempt, mode).await;
+        // A reload is announced before the teardown, which then does not say `stopping`:
+        // nobody asked for a stop.
+        let reload = matches!(end, End::Reload(_));
+        if let End::Reload(reason) = &end {
+            self.status.reloading(reason.clone());
+        }
+        let outcome = self.tear_down(attempt, mode, !reload).await;
         if matches!(end, End::Stop(_) | End::HandlesGone) {
             self.socket = None; // the port is free again
         }
@@ -327,6 +360,16 @@ impl SidecarTask {
                 self.planner.reset();
                 self.status.requested_start();
                 Next::Run(Some(ack))
+            }
+            End::Reload(reason) => {
+                report::lifecycle(
+                    Level::Info,
+                    &self.spec.name,
+                    format_args!("{reason}; restarting"),
+                );
+                self.planner.reset();
+                self.keep = self.shared.backend();
+                Next::Run(None)
             }
             End::HandlesGone => {
                 self.status.stopped();
@@ -350,12 +393,18 @@ impl SidecarTask {
     }
 
     /// Ends the run's process group as `mode` says: every way out publishes `stopping` when it
-    /// stops something, logs how it ended, and drains the output.
-    async fn tear_down(&mut self, attempt: Option<Attempt>, mode: Teardown) -> StopOutcome {
+    /// stops something (unless not to `announce` it: a reload said `restarting` already), logs
+    /// how it ended, and drains the output.
+    async fn tear_down(
+        &mut self,
+        attempt: Option<Attempt>,
+        mode: Teardown,
+        announce: bool,
+    ) -> StopOutcome {
         let Some(attempt) = attempt else {
             return StopOutcome::NotRunning;
         };
-        if mode == Teardown::Stop {
+        if mode == Teardown::Stop && announce {
             self.status.stopping();
         }
         let (outcome, status) = attempt.end(mode, self.spec.shutdown_timeout).await;

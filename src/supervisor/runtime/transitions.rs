@@ -69,6 +69,14 @@ impl Transitions {
         self.publish(State::Restarting, Some(reason));
     }
 
+    /// `restarting` for `reason`, at once: the sources changed. Not a failure: the restart
+    /// count begins again.
+    pub fn reloading(&mut self, reason: String) {
+        self.pid = None;
+        self.restarts = 0;
+        self.publish(State::Restarting, Some(reason));
+    }
+
     /// `failed`: given up, for `reason`.
     pub fn failed(&mut self, reason: String) {
         self.pid = None;
