@@ -423,6 +423,64 @@ async fn scale(counts: &[usize]) {
     }
 }
 
+/// Waits (a raw GET every 0.2 ms, on a thread) until `GET /version` on `port` answers with
+/// `version`; returns when it did.
+async fn answered_with(port: u16, version: String) -> i128 {
+    tokio::task::spawn_blocking(move || loop {
+        if raw_http::get_body_blocking(port, "/version").is_some_and(|b| b.contains(&version)) {
+            return monotonic_ns();
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    })
+    .await
+    .unwrap()
+}
+
+/// The development loop: a save of a watched file -> the first request answered by the new
+/// code, against the same sidecar's cold start (start -> its first answer), in the same run.
+async fn reload(dir: &Path, runs: u64) {
+    let sources = dir.join("reload-sources");
+    std::fs::create_dir_all(&sources).unwrap();
+    let version_file = sources.join("version.txt");
+    for pass_socket in [false, true] {
+        let (mut cold, mut reloaded) = (Vec::new(), Vec::new());
+        for run in 0..runs {
+            std::fs::write(&version_file, format!("cold-{run}")).unwrap();
+            let mut spec = python_spec("reload", "serves_its_version.py");
+            spec.cwd = Some(sources.clone());
+            spec.watch = vec!["*.txt".into()];
+            spec.pass_socket = pass_socket;
+            let sidecar = SidecarHandle::new(spec).expect("a valid sidecar spec");
+            let mut events = sidecar.subscribe();
+            let started = monotonic_ns();
+            sidecar.start().await.unwrap();
+            until(&mut events, State::Starting).await;
+            let port = sidecar.status().port.unwrap();
+            cold.push(answered_with(port, format!("cold-{run}")).await - started);
+            until(&mut events, State::Ready).await;
+
+            let saved = monotonic_ns();
+            std::fs::write(&version_file, format!("saved-{run}")).unwrap();
+            reloaded.push(answered_with(port, format!("saved-{run}")).await - saved);
+            sidecar.stop().await.unwrap();
+        }
+        let how = if pass_socket {
+            "passSocket"
+        } else {
+            "a port per start"
+        };
+        table_header(&format!(
+            "Edit, save, see ({how}): the new code's first answer ({runs} runs each)"
+        ));
+        let c = row("cold start: start() -> first answer", cold);
+        let r = row(
+            "reload: file saved -> first answer of the new code",
+            reloaded,
+        );
+        println!("\nreload / cold start = {:.2}", r / c);
+    }
+}
+
 #[tokio::main]
 pub async fn main() {
     let runs = env_or("BENCH_RUNS", 21);
@@ -453,6 +511,9 @@ pub async fn main() {
     }
     if wanted("idle_cost") {
         idle_cost(idle_secs).await;
+    }
+    if wanted("reload") {
+        reload(&dir, runs.min(11)).await;
     }
     if wanted("scale") {
         scale(&[1, 32]).await;
