@@ -51,5 +51,5 @@ pub fn get_body_blocking(port: u16, path: &str) -> Option<String> {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).ok()?;
     let (head, body) = answer.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.1 200").then(|| body.to_owned())
+    (head.split(' ').nth(1) == Some("200")).then(|| body.to_owned())
 }

@@ -473,10 +473,7 @@ async fn reload(dir: &Path, runs: u64) {
             "Edit, save, see ({how}): the new code's first answer ({runs} runs each)"
         ));
         let c = row("cold start: start() -> first answer", cold);
-        let r = row(
-            "reload: file saved -> first answer of the new code",
-            reloaded,
-        );
+        let r = row("reload: saved -> the new code's first answer", reloaded);
         println!("\nreload / cold start = {:.2}", r / c);
     }
 }
