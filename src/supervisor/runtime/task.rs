@@ -344,6 +344,11 @@ impl SidecarTask {
         // nobody asked for a stop.
         let reload = matches!(end, End::Reload(_));
         if let End::Reload(reason) = &end {
+            report::lifecycle(
+                Level::Info,
+                &self.spec.name,
+                format_args!("{reason}; restarting"),
+            );
             self.status.reloading(reason.clone());
         }
         let outcome = self.tear_down(attempt, mode, !reload).await;
@@ -361,12 +366,7 @@ impl SidecarTask {
                 self.status.requested_start();
                 Next::Run(Some(ack))
             }
-            End::Reload(reason) => {
-                report::lifecycle(
-                    Level::Info,
-                    &self.spec.name,
-                    format_args!("{reason}; restarting"),
-                );
+            End::Reload(_) => {
                 self.planner.reset();
                 self.keep = self.shared.backend();
                 Next::Run(None)
