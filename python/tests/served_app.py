@@ -1,6 +1,10 @@
 """A sidecar built on tauri_sidecar.run, started by the tests: GET / answers "hello from <pid>";
-the health route says "starting" until the file named by $READY_FILE exists (when set)."""
+GET /stream streams a line every 0.1 s and never ends (as a token stream or server-sent events
+do); the health route says "starting" until the file named by $READY_FILE exists (when set). The
+lifespan's shutdown prints "lifespan shutdown ran" on stderr."""
+import asyncio
 import os
+import sys
 
 from tauri_sidecar import run
 
@@ -9,9 +13,17 @@ async def app(scope, receive, send):
     if scope["type"] == "lifespan":
         while True:
             event = (await receive())["type"].rsplit(".", 1)[1]  # startup, then shutdown
+            if event == "shutdown":
+                print("lifespan shutdown ran", file=sys.stderr, flush=True)
             await send({"type": f"lifespan.{event}.complete"})
             if event == "shutdown":
                 return
+    if scope["path"] == "/stream":
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/plain")]})
+        while True:
+            await send({"type": "http.response.body", "body": b"token\n", "more_body": True})
+            await asyncio.sleep(0.1)
     body = f"hello from {os.getpid()}".encode()
     headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})

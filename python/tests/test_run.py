@@ -31,7 +31,7 @@ class Sidecar:
     """served_app.py as the plugin starts it: the contract, a token, stdin as a pipe, and with
     `pass_socket` a listening socket as descriptor 3."""
 
-    def __init__(self, pass_socket=True, supervised=True, extra_env=None):
+    def __init__(self, pass_socket=True, supervised=True, extra_env=None, contract=None):
         self.listener = None
         env = {**os.environ, **(extra_env or {})}
         env.pop("TAURI_SIDECAR", None)
@@ -45,6 +45,7 @@ class Sidecar:
                 "TAURI_SIDECAR": json.dumps({
                     "v": 1, "name": "api", "portEnv": "API_PORT", "tokenEnv": "API_TOKEN",
                     "healthPath": "/api/health", "socketFd": 3 if pass_socket else None,
+                    **(contract or {}),
                 }),
                 "API_PORT": str(self.port),
                 "API_TOKEN": TOKEN,
@@ -153,6 +154,31 @@ def test_the_end_of_the_lifeline_shuts_down_gracefully(sidecars):
     assert sidecar.wait_exit() == 0, sidecar.output()
     assert "standard input closed" in sidecar.output()
     assert GRACEFUL in sidecar.output()
+
+
+def test_an_open_stream_does_not_keep_the_server_from_its_shutdown(sidecars):
+    # The plugin kills 2 s after asking; connections get half of it, then the app's shutdown runs.
+    sidecar = sidecars(contract={"shutdownTimeoutMs": 2000})
+    sidecar.wait_started()
+    connection = http.client.HTTPConnection("127.0.0.1", sidecar.port, timeout=30)
+    connection.request("GET", "/stream", headers={"Authorization": f"Bearer {TOKEN}",
+                                                  "Host": f"127.0.0.1:{sidecar.port}"})
+    stream = connection.getresponse()
+    assert stream.readline() == b"token\n"
+    sidecar.process.stdin.close()
+    assert sidecar.wait_exit() == 0, sidecar.output()
+    assert "lifespan shutdown ran" in sidecar.output()
+    assert GRACEFUL in sidecar.output()
+    connection.close()
+
+
+def test_a_graceful_timeout_the_plugin_would_cut_short_is_refused():
+    from tauri_sidecar._run import _graceful_budget
+
+    assert _graceful_budget(5.0, None) == 2.5
+    assert _graceful_budget(5.0, 1.0) == 1.0
+    with pytest.raises(ValueError, match="raise shutdownTimeoutMs"):
+        _graceful_budget(5.0, 4.0)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is Unix")

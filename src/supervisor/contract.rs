@@ -12,9 +12,11 @@ pub const VARIABLE: &str = "TAURI_SIDECAR";
 /// The contract's version, `"v"` in the JSON. Raised only for changes a sidecar must know of.
 pub const VERSION: u32 = 1;
 
-/// `{"v", "name", "portEnv", "tokenEnv", "healthPath", "socketFd", "origins"}` for `spec`;
-/// `socketFd` is the passed socket's descriptor (3) with `passSocket`, otherwise null; `origins`
-/// lists where the app's pages load from besides the webview's own origins.
+/// `{"v", "name", "portEnv", "tokenEnv", "healthPath", "socketFd", "origins",
+/// "shutdownTimeoutMs"}` for `spec`; `socketFd` is the passed socket's descriptor (3) with
+/// `passSocket`, otherwise null; `origins` lists where the app's pages load from besides the
+/// webview's own origins; `shutdownTimeoutMs` is how long a stop waits before it kills, so that
+/// the sidecar can end open connections in time for its own shutdown to run.
 pub fn describe(spec: &SidecarSpec) -> String {
     let socket_fd = spec.pass_socket.then_some(3);
     json!({
@@ -25,6 +27,7 @@ pub fn describe(spec: &SidecarSpec) -> String {
         "healthPath": spec.health.path,
         "socketFd": socket_fd,
         "origins": spec.page_origins,
+        "shutdownTimeoutMs": u64::try_from(spec.shutdown_timeout.as_millis()).unwrap_or(u64::MAX),
     })
     .to_string()
 }
@@ -42,7 +45,8 @@ mod tests {
         assert_eq!(
             contract,
             json!({"v": 1, "name": "api", "portEnv": "PORT", "tokenEnv": "API_TOKEN",
-                   "healthPath": "/api/health", "socketFd": 3, "origins": []})
+                   "healthPath": "/api/health", "socketFd": 3, "origins": [],
+                   "shutdownTimeoutMs": 5000})
         );
         spec.token_env = None;
         spec.pass_socket = false;

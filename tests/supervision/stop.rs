@@ -78,6 +78,7 @@ async fn the_child_is_told_its_contract_in_tauri_sidecar() {
     spec.token_env = Some("TOLD_TOKEN".into());
     spec.health.path = "/healthz".into();
     spec.page_origins = vec!["http://localhost:1420".into()];
+    spec.shutdown_timeout = Duration::from_millis(1234);
     let sidecar = SidecarHandle::new(spec).unwrap();
     let mut lines = sidecar.subscribe_logs();
     patiently(sidecar.start()).await.unwrap();
@@ -87,7 +88,7 @@ async fn the_child_is_told_its_contract_in_tauri_sidecar() {
         contract,
         serde_json::json!({"v": 1, "name": "told", "portEnv": "PORT", "tokenEnv": "TOLD_TOKEN",
                            "healthPath": "/healthz", "socketFd": null,
-                           "origins": ["http://localhost:1420"]})
+                           "origins": ["http://localhost:1420"], "shutdownTimeoutMs": 1234})
     );
     patiently(sidecar.stop()).await.unwrap();
 }

@@ -3,7 +3,8 @@
 The plugin sets, for every start:
 
 - ``TAURI_SIDECAR``: JSON without secrets,
-  ``{"v": 1, "name", "portEnv", "tokenEnv", "healthPath", "socketFd", "origins"}``;
+  ``{"v": 1, "name", "portEnv", "tokenEnv", "healthPath", "socketFd", "origins",
+  "shutdownTimeoutMs"}``;
 - the variable named by ``portEnv``: the port to serve on 127.0.0.1;
 - the variable named by ``tokenEnv`` (when it is not null): the bearer token every request carries;
 - with ``passSocket``, a listening socket as descriptor ``socketFd`` (3), with systemd's
@@ -52,6 +53,9 @@ class Config:
     #: Where the app's pages load from besides the webview's own origins (the dev server's
     #: under ``tauri dev``), for CORS.
     origins: Tuple[str, ...] = ()
+    #: How long, in seconds, the plugin waits after asking this process to stop before it kills
+    #: it (``None`` outside the plugin, or from a plugin that does not say).
+    shutdown_timeout: Optional[float] = None
 
     @property
     def url(self) -> str:
@@ -103,6 +107,7 @@ def config(environ: Optional[Mapping[str, str]] = None, port: Optional[int] = No
         health_path=_field(contract, "healthPath", str, optional=True) or DEFAULT_HEALTH_PATH,
         supervised=True,
         origins=_origins(contract),
+        shutdown_timeout=_seconds(_field(contract, "shutdownTimeoutMs", int, optional=True)),
     )
 
 
@@ -113,6 +118,10 @@ def _field(contract, key, kind, optional=False):
     if not isinstance(value, kind) or isinstance(value, bool):
         raise ContractError(f"{CONTRACT_VARIABLE}.{key} must be {_KINDS[kind]}, not {value!r}")
     return value
+
+
+def _seconds(milliseconds):
+    return None if milliseconds is None else milliseconds / 1000
 
 
 def _origins(contract):

@@ -36,6 +36,9 @@ def run(
     - Shuts down gracefully on SIGTERM, SIGINT, SIGBREAK (Windows) and at the end of the
       lifeline (standard input). As uvicorn does, a signal is raised again once the server has
       shut down, so the exit status names it (SIGINT: status 130).
+    - Under the plugin, open connections (a streamed response, a WebSocket) get half of the
+      plugin's ``shutdownTimeoutMs`` to end, then are closed, so that the app's own shutdown
+      (the lifespan's) runs before the plugin would kill the process.
     - ``uvicorn_options`` go to ``uvicorn.Config``.
     """
     try:
@@ -52,6 +55,10 @@ def run(
             f"{cfg.url}, without a token (port from the argument, else $PORT, else 8000)",
             file=sys.stderr,
         )
+    if cfg.shutdown_timeout is not None:
+        uvicorn_options["timeout_graceful_shutdown"] = _graceful_budget(
+            cfg.shutdown_timeout, uvicorn_options.get("timeout_graceful_shutdown")
+        )
     served = guard(health(app, cfg.health_path, ready), cfg, origins)
     server = uvicorn.Server(
         uvicorn.Config(served, host="127.0.0.1", port=cfg.port, log_level=log_level, **uvicorn_options)
@@ -67,3 +74,19 @@ def run(
     except KeyboardInterrupt:
         # uvicorn re-raises SIGINT once it has shut down; Ctrl-C needs no traceback.
         sys.exit(130)
+
+
+def _graceful_budget(shutdown_timeout: float, asked: Optional[float]) -> float:
+    """How long uvicorn lets open connections run once asked to stop: half of the plugin's
+    shutdown timeout, the other half for the app's shutdown; a shorter ``asked`` is kept."""
+    budget = shutdown_timeout / 2
+    if asked is None:
+        return budget
+    if asked > budget:
+        raise ValueError(
+            f"timeout_graceful_shutdown={asked} leaves the app's shutdown no time: the plugin "
+            f"kills the server {shutdown_timeout:g} s after asking it to stop (shutdownTimeoutMs "
+            f"in tauri.conf.json); give connections at most {budget:g} s, or raise "
+            f"shutdownTimeoutMs"
+        )
+    return asked
