@@ -211,3 +211,30 @@ export declare function backendFetch(path: string, init?: RequestInit, options?:
     name?: string;
     timeoutMs?: number;
 }): Promise<Response>;
+/** The WebSocket subprotocol `tauri_sidecar.guard` selects. */
+export declare const SUBPROTOCOL = "tauri-sidecar";
+/**
+ * A WebSocket to the backend: waits until the sidecar is ready, resolves `path` against its URL
+ * (`ws:`), and offers the subprotocols `tauri-sidecar` and, when the sidecar has a token,
+ * `tauri-sidecar.bearer.<token>`: a browser cannot set the `Authorization` header of a
+ * WebSocket, and a token in the URL would end up in logs. `tauri_sidecar.guard` takes the token
+ * from there, hides it from the app, and selects `tauri-sidecar` (a server of your own must
+ * check it and select it). A `path` that resolves to another origin is refused with kind
+ * `foreignUrl`, as by {@link backendFetch}.
+ *
+ * @param path Path (and query) on the backend, e.g. `/ws/chat`.
+ * @param options `name`: the sidecar (may be omitted when exactly one is configured);
+ *   `protocols`: more subprotocols to offer; `timeoutMs`: how long to wait for readiness.
+ *
+ * @example
+ * ```ts
+ * const socket = await backendWebSocket('/ws/chat')
+ * socket.onmessage = (event) => console.log(event.data)
+ * socket.onopen = () => socket.send('hello')
+ * ```
+ */
+export declare function backendWebSocket(path: string, options?: {
+    name?: string;
+    protocols?: string[];
+    timeoutMs?: number;
+}): Promise<WebSocket>;

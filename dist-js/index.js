@@ -199,17 +199,53 @@ async function watch(command, argument, handler, name) {
  * ```
  */
 async function backendFetch(path, init = {}, options = {}) {
-    await getBackendUrl(options.name, { timeoutMs: options.timeoutMs });
-    const backend = await getBackend(options.name);
-    const url = new URL(path, backend.url);
-    if (url.origin !== new URL(backend.url).origin) {
-        throw new SidecarError('foreignUrl', `backendFetch: ${JSON.stringify(path)} leads to ${url.origin}, not to sidecar \`${backend.name}\` at ${backend.url}`);
-    }
+    const { url, backend } = await backendUrlOf('backendFetch', path, options);
     const headers = new Headers(init.headers);
     if (backend.token !== null && !headers.has('Authorization')) {
         headers.set('Authorization', `Bearer ${backend.token}`);
     }
     return await fetch(url, { ...init, headers });
 }
+/** The WebSocket subprotocol `tauri_sidecar.guard` selects. */
+const SUBPROTOCOL = 'tauri-sidecar';
+/**
+ * A WebSocket to the backend: waits until the sidecar is ready, resolves `path` against its URL
+ * (`ws:`), and offers the subprotocols `tauri-sidecar` and, when the sidecar has a token,
+ * `tauri-sidecar.bearer.<token>`: a browser cannot set the `Authorization` header of a
+ * WebSocket, and a token in the URL would end up in logs. `tauri_sidecar.guard` takes the token
+ * from there, hides it from the app, and selects `tauri-sidecar` (a server of your own must
+ * check it and select it). A `path` that resolves to another origin is refused with kind
+ * `foreignUrl`, as by {@link backendFetch}.
+ *
+ * @param path Path (and query) on the backend, e.g. `/ws/chat`.
+ * @param options `name`: the sidecar (may be omitted when exactly one is configured);
+ *   `protocols`: more subprotocols to offer; `timeoutMs`: how long to wait for readiness.
+ *
+ * @example
+ * ```ts
+ * const socket = await backendWebSocket('/ws/chat')
+ * socket.onmessage = (event) => console.log(event.data)
+ * socket.onopen = () => socket.send('hello')
+ * ```
+ */
+async function backendWebSocket(path, options = {}) {
+    const { url, backend } = await backendUrlOf('backendWebSocket', path, options);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const protocols = [SUBPROTOCOL];
+    if (backend.token !== null) {
+        protocols.push(`${SUBPROTOCOL}.bearer.${backend.token}`);
+    }
+    return new WebSocket(url, [...protocols, ...(options.protocols ?? [])]);
+}
+/** `path` on the ready backend of sidecar `options.name`, refused when it leads elsewhere. */
+async function backendUrlOf(caller, path, options) {
+    await getBackendUrl(options.name, { timeoutMs: options.timeoutMs });
+    const backend = await getBackend(options.name);
+    const url = new URL(path, backend.url);
+    if (url.origin !== new URL(backend.url).origin) {
+        throw new SidecarError('foreignUrl', `${caller}: ${JSON.stringify(path)} leads to ${url.origin}, not to sidecar \`${backend.name}\` at ${backend.url}`);
+    }
+    return { url, backend };
+}
 
-export { SidecarError, backendFetch, getBackend, getBackendUrl, logs, onLog, onStatus, restart, start, status, stop };
+export { SUBPROTOCOL, SidecarError, backendFetch, backendWebSocket, getBackend, getBackendUrl, logs, onLog, onStatus, restart, start, status, stop };

@@ -6,6 +6,7 @@ import { Channel } from '@tauri-apps/api/core'
 
 import {
   backendFetch,
+  backendWebSocket,
   getBackend,
   getBackendUrl,
   logs,
@@ -238,5 +239,46 @@ describe('backendFetch', () => {
     const fetch = stubFetch()
     await expect(backendFetch('/api/health')).rejects.toMatchObject({ kind: 'failed' })
     expect(fetch).not.toHaveBeenCalled()
+  })
+})
+
+describe('backendWebSocket', () => {
+  function stubWebSocket() {
+    const opened: Array<{ url: string; protocols: string[] }> = []
+    class FakeWebSocket {
+      constructor(url: URL | string, protocols: string[]) {
+        opened.push({ url: String(url), protocols })
+      }
+    }
+    vi.stubGlobal('WebSocket', FakeWebSocket)
+    return opened
+  }
+
+  test('waits for readiness, then offers the token in a subprotocol, never in the URL', async () => {
+    answer({ get_backend_url: () => backend.url, get_backend: () => backend })
+    const opened = stubWebSocket()
+    await backendWebSocket('/ws/chat?room=1', { name: 'api', protocols: ['chat.v2'] })
+    expect(calls.map((c) => c.cmd)).toEqual(['plugin:sidecar|get_backend_url', 'plugin:sidecar|get_backend'])
+    expect(opened).toEqual([
+      {
+        url: 'ws://127.0.0.1:51234/ws/chat?room=1',
+        protocols: ['tauri-sidecar', `tauri-sidecar.bearer.${backend.token}`, 'chat.v2']
+      }
+    ])
+    expect(opened[0].url).not.toContain(backend.token!)
+  })
+
+  test('offers only tauri-sidecar when the sidecar has no token', async () => {
+    answer({ get_backend_url: () => backendWithoutToken.url, get_backend: () => backendWithoutToken })
+    const opened = stubWebSocket()
+    await backendWebSocket('/ws')
+    expect(opened[0].protocols).toEqual(['tauri-sidecar'])
+  })
+
+  test('refuses a path that leads to another origin before opening anything', async () => {
+    answer({ get_backend_url: () => backend.url, get_backend: () => backend })
+    const opened = stubWebSocket()
+    await expect(backendWebSocket('//elsewhere.example/ws')).rejects.toMatchObject({ kind: 'foreignUrl' })
+    expect(opened).toEqual([])
   })
 })

@@ -2,15 +2,18 @@
 import asyncio
 
 
-def call(app, method="GET", path="/", headers=None, scope_type="http"):
-    """Returns (status, headers as a dict, body) of one request; for a refused WebSocket, the
-    close message."""
+def call(app, method="GET", path="/", headers=None, scope_type="http", subprotocols=()):
+    """Returns (status, headers as a dict, body) of one request; for a WebSocket, the messages
+    sent. ``headers`` is a dict, or a list of pairs to repeat one."""
+    pairs = headers.items() if isinstance(headers, dict) else (headers or [])
     scope = {
         "type": scope_type,
         "method": method,
         "path": path,
-        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+        "headers": [(k.lower().encode(), v.encode()) for k, v in pairs],
     }
+    if scope_type == "websocket":
+        scope["subprotocols"] = list(subprotocols)
     sent = []
 
     async def receive():
@@ -31,6 +34,7 @@ async def hello(scope, receive, send):
     """An app that answers every request with 200 "hello"."""
     if scope["type"] == "websocket":
         await send({"type": "websocket.accept"})
+        await send({"type": "websocket.send", "text": ",".join(scope["subprotocols"])})
         return
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
     await send({"type": "http.response.body", "body": b"hello"})

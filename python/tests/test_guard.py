@@ -55,7 +55,7 @@ def test_a_foreign_host_is_refused_with_400(request_to, host):
     assert headers["content-type"] == "application/json"
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer wrong", f"bearer {TOKEN}", TOKEN, f"Bearer {TOKEN} "])
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", f"Basic {TOKEN}", TOKEN, f"Bearer {TOKEN} ", "Bearer"])
 def test_a_missing_or_wrong_token_is_refused_with_401(request_to, authorization):
     headers = {"Host": "127.0.0.1:4123"}
     if authorization:
@@ -63,6 +63,20 @@ def test_a_missing_or_wrong_token_is_refused_with_401(request_to, authorization)
     status, headers, body = request_to(headers=headers)
     assert (status, json.loads(body)) == (401, {"detail": "missing or wrong bearer token"})
     assert headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer"])
+def test_the_bearer_scheme_is_case_insensitive(request_to, scheme):
+    assert request_to(headers={"Host": "127.0.0.1:4123", "Authorization": f"{scheme} {TOKEN}"})[0] == 200
+
+
+@pytest.mark.parametrize("repeated", ["Host", "Authorization", "Origin"])
+def test_a_repeated_host_token_or_origin_is_refused_whichever_copy_is_read(repeated):
+    # Servers differ in which copy they keep; the guard never guesses (ASGI keeps every copy).
+    good = {**GOOD, "Origin": "tauri://localhost"}
+    headers = [*good.items(), (repeated, good[repeated])]
+    status, _, body = call(guard(hello, CFG), headers=headers)
+    assert (status, json.loads(body)) == (400, {"detail": f"more than one {repeated} header"})
 
 
 def test_without_a_token_only_the_host_is_checked(request_to):
@@ -85,8 +99,28 @@ def test_a_preflight_from_the_webview_passes_without_the_token(request_to, origi
 def test_a_preflight_from_another_origin_is_refused(request_to):
     status, headers, body = request_to(method="OPTIONS", headers={
         "Host": "127.0.0.1:4123", "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
-    assert status == 400 and b"origin https://evil.example is not allowed" in body
+    assert status == 403 and b"origin https://evil.example is not allowed" in body
     assert "access-control-allow-origin" not in headers
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "null", "tauri://localhost.evil", "http://localhost:1420"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_foreign_origin_is_refused_with_the_token_and_never_reaches_the_app(origin, method):
+    reached = []
+
+    async def app(scope, receive, send):
+        reached.append(scope["path"])
+        await hello(scope, receive, send)
+
+    def wsgi_app(environ, start_response):
+        reached.append(environ["PATH_INFO"])
+        return wsgi_hello(environ, start_response)
+
+    for caller, handler in ((call, guard(app, CFG)), (call_wsgi, wsgi_guard(wsgi_app, CFG))):
+        status, headers, body = caller(handler, method=method, headers={**GOOD, "Origin": origin})
+        assert (status, json.loads(body)) == (403, {"detail": f"origin {origin} is not allowed"})
+        assert "access-control-allow-origin" not in headers
+    assert reached == []
 
 
 def test_extra_origins_are_allowed_such_as_the_dev_server(request_to):
@@ -108,15 +142,30 @@ def test_answers_to_the_webview_carry_cors_headers_refusals_included(request_to)
     refused = request_to(headers={"Host": "127.0.0.1:4123", "Origin": "tauri://localhost"})
     assert ok[0] == 200 and ok[1]["access-control-allow-origin"] == "tauri://localhost"
     assert refused[0] == 401 and refused[1]["access-control-allow-origin"] == "tauri://localhost"
-    stranger = request_to(headers={**GOOD, "Origin": "https://evil.example"})
-    assert stranger[0] == 200 and "access-control-allow-origin" not in stranger[1]
 
 
 def test_a_websocket_with_a_wrong_token_is_closed_with_policy_violation():
     sent = call(guard(hello, CFG), headers={"Host": "127.0.0.1:4123"}, scope_type="websocket")
     assert sent == [{"type": "websocket.close", "code": 1008}]
     sent = call(guard(hello, CFG), headers=GOOD, scope_type="websocket")
-    assert sent == [{"type": "websocket.accept"}]
+    assert sent[0] == {"type": "websocket.accept"}
+
+
+def test_a_websocket_from_the_page_carries_the_token_in_a_subprotocol_the_app_never_sees():
+    page = {"Host": "127.0.0.1:4123", "Origin": "tauri://localhost"}
+    offered = ["tauri-sidecar", f"tauri-sidecar.bearer.{TOKEN}", "chat"]
+    sent = call(guard(hello, CFG), headers=page, scope_type="websocket", subprotocols=offered)
+    # Accepted with `tauri-sidecar` selected, as a browser requires; the app saw no token.
+    assert sent == [
+        {"type": "websocket.accept", "subprotocol": "tauri-sidecar"},
+        {"type": "websocket.send", "text": "tauri-sidecar,chat"},
+    ]
+    for wrong in (["tauri-sidecar"], ["tauri-sidecar", "tauri-sidecar.bearer.wrong"]):
+        sent = call(guard(hello, CFG), headers=page, scope_type="websocket", subprotocols=wrong)
+        assert sent == [{"type": "websocket.close", "code": 1008}]
+    stranger = {**page, "Origin": "https://evil.example"}
+    sent = call(guard(hello, CFG), headers=stranger, scope_type="websocket", subprotocols=offered)
+    assert sent == [{"type": "websocket.close", "code": 1008}]
 
 
 def test_lifespan_events_reach_the_app():

@@ -132,6 +132,42 @@ def test_serves_on_the_socket_handed_over_behind_the_guard(sidecars):
     assert sidecar.get("/", token=TOKEN, host="evil.example")[0] == 400
 
 
+def test_a_websocket_from_the_page_works_with_the_token_in_its_subprotocol(sidecars):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    sidecar = sidecars()
+    sidecar.wait_started()
+    url = f"ws://127.0.0.1:{sidecar.port}/ws"
+    page = {"origin": "tauri://localhost"}
+    with connect(url, subprotocols=["tauri-sidecar", f"tauri-sidecar.bearer.{TOKEN}"], **page) as ws:
+        assert ws.subprotocol == "tauri-sidecar"
+        ws.send("ping")
+        assert ws.recv(timeout=10) == "ping"
+    for subprotocols, origin in ((["tauri-sidecar"], page), (["tauri-sidecar", f"tauri-sidecar.bearer.{TOKEN}"],
+                                                             {"origin": "https://evil.example"})):
+        with pytest.raises(InvalidStatus) as refused:
+            connect(url, subprotocols=subprotocols, **origin)
+        assert refused.value.response.status_code == 403
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_socket_handed_over_is_kept_from_the_apps_own_children(sidecars):
+    sidecar = sidecars(pass_socket=True, extra_env={"LISTEN_FDS": "1", "LISTEN_FDNAMES": "api"})
+    sidecar.wait_started()
+    assert sidecar.get("/env", token=TOKEN) == (
+        200, "{'LISTEN_FDS': None, 'LISTEN_PID': None, 'LISTEN_FDNAMES': None}")
+    fdinfo = Path(f"/proc/{sidecar.process.pid}/fdinfo/3").read_text()
+    flags = int(fdinfo.split("flags:")[1].split()[0], 8)
+    assert flags & os.O_CLOEXEC, "descriptor 3 would be inherited by the app's own children"
+
+
+def test_a_missing_descriptor_3_names_pass_socket(sidecars):
+    sidecar = sidecars(pass_socket=False, contract={"socketFd": 3})
+    assert sidecar.wait_exit() == 1
+    assert "passSocket" in sidecar.output() and "Traceback" not in sidecar.output()
+
+
 def test_serves_on_the_port_without_a_socket(sidecars):
     sidecar = sidecars(pass_socket=False)
     sidecar.wait_started()

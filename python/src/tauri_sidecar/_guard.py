@@ -1,24 +1,40 @@
 """The checks every request to a sidecar passes, as ASGI and WSGI middleware.
 
-1. The Host header must name this server (``127.0.0.1:<port>`` or ``localhost:<port>``): a page
+1. One ``Host``, ``Origin`` and ``Authorization`` header at most: a request that repeats one is
+   refused, whichever copy a server would have read.
+2. The Host header must name this server (``127.0.0.1:<port>`` or ``localhost:<port>``): a page
    on another site that rebinds its DNS name to 127.0.0.1 sends its own name and is refused.
-2. A CORS preflight from an allowed origin (the app's webview) is answered at once, without the
-   token: browsers never send credentials on a preflight.
-3. With a token, ``Authorization: Bearer <token>`` is required, compared in constant time.
+3. A request with an ``Origin`` must come from an allowed origin (the app's webview, the dev
+   server under ``tauri dev``, those given): a page of another site or app is refused before the
+   app runs, whatever token it holds; WebSocket handshakes too.
+4. A CORS preflight from an allowed origin is answered at once, without the token: browsers
+   never send credentials on a preflight.
+5. With a token, ``Authorization: Bearer <token>`` is required (the scheme in any case),
+   compared in constant time. A WebSocket from a browser, which cannot set that header, offers
+   the subprotocols ``tauri-sidecar`` and ``tauri-sidecar.bearer.<token>`` instead (as
+   Kubernetes carries a bearer token on a WebSocket); the guard takes the token from there,
+   hides it from the app, and the handshake's answer selects ``tauri-sidecar``.
 
-Every rejection is a JSON body ``{"detail": ...}`` with status 400 or 401. Responses to an
+Every rejection is a JSON body ``{"detail": ...}`` with status 400, 401 or 403. Responses to an
 allowed origin carry ``Access-Control-Allow-Origin``, rejections included, so that the page can
 read them.
 """
 import hmac
 import json
-from typing import Iterable, List, Optional, Tuple
+from typing import Collection, Iterable, List, Mapping, Optional, Tuple
 
 from ._contract import Config, config as read_config
 
 #: The webview's origin: ``tauri://localhost`` on Linux and macOS, ``http(s)://tauri.localhost``
 #: on Windows.
 WEBVIEW_ORIGINS = ("tauri://localhost", "http://tauri.localhost", "https://tauri.localhost")
+
+#: The WebSocket subprotocol the page offers, and the guard's answer selects.
+SUBPROTOCOL = "tauri-sidecar"
+#: The prefix of the subprotocol that carries the token: ``tauri-sidecar.bearer.<token>``.
+BEARER_SUBPROTOCOL = SUBPROTOCOL + ".bearer."
+#: Headers a request may carry once at most.
+_SINGLE = ("host", "origin", "authorization")
 
 _ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 _DEFAULT_ALLOWED_HEADERS = "Authorization, Content-Type"
@@ -35,16 +51,27 @@ class Policy:
         self.hosts = {f"127.0.0.1:{cfg.port}", f"localhost:{cfg.port}"}
         self.origins = frozenset((*WEBVIEW_ORIGINS, *cfg.origins, *origins))
 
-    def decide(self, method: str, headers) -> Tuple[Optional[Tuple[int, Headers, bytes]], Headers]:
-        """``headers`` maps lower-case names to values. Returns the answer to send instead of
-        calling the app (or ``None``), and the headers to add to the app's response."""
+    def decide(
+        self,
+        method: str,
+        headers: Mapping[str, str],
+        repeated: Collection[str] = (),
+        offered_token: Optional[str] = None,
+    ) -> Tuple[Optional[Tuple[int, Headers, bytes]], Headers]:
+        """``headers`` maps lower-case names to values; ``repeated`` names those that came more
+        than once; ``offered_token`` is a WebSocket's bearer subprotocol's. Returns the answer to
+        send instead of calling the app (or ``None``), and the headers to add to the app's
+        response."""
         origin = headers.get("origin")
         cors = self._cors(origin)
+        twice = [name for name in _SINGLE if name in repeated]
+        if twice:
+            return _reject(400, f"more than one {twice[0].title()} header", []), []
         if headers.get("host") not in self.hosts:
             return _reject(400, "unexpected Host header", cors), cors
+        if origin is not None and not cors:
+            return _reject(403, f"origin {origin} is not allowed", []), []
         if method == "OPTIONS" and origin and "access-control-request-method" in headers:
-            if not cors:
-                return _reject(400, f"origin {origin} is not allowed", []), []
             requested = headers.get("access-control-request-headers") or _DEFAULT_ALLOWED_HEADERS
             return (204, cors + [
                 ("access-control-allow-methods", _ALLOWED_METHODS),
@@ -52,8 +79,10 @@ class Policy:
                 ("access-control-max-age", _PREFLIGHT_MAX_AGE),
             ], b""), cors
         if self.token is not None:
-            given = headers.get("authorization", "")
-            if not hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode()):
+            given = offered_token
+            if "authorization" in headers:
+                given = _bearer(headers["authorization"])
+            if given is None or not hmac.compare_digest(given.encode(), self.token.encode()):
                 answer = _reject(401, "missing or wrong bearer token", cors)
                 answer[1].append(("www-authenticate", "Bearer"))
                 return answer, cors
@@ -65,6 +94,12 @@ class Policy:
         return []
 
 
+def _bearer(authorization: str) -> Optional[str]:
+    """The credentials of ``Bearer <credentials>``, the scheme in any case (RFC 9110)."""
+    scheme, _, credentials = authorization.partition(" ")
+    return credentials.lstrip(" ") if scheme.lower() == "bearer" else None
+
+
 def _reject(status: int, detail: str, cors: Headers) -> Tuple[int, Headers, bytes]:
     body = json.dumps({"detail": detail}).encode()
     return status, [*cors, ("content-type", "application/json"), ("content-length", str(len(body)))], body
@@ -73,17 +108,26 @@ def _reject(status: int, detail: str, cors: Headers) -> Tuple[int, Headers, byte
 def guard(app, cfg: Optional[Config] = None, origins: Iterable[str] = ()):
     """Wraps an ASGI app in the checks. ``cfg`` defaults to :func:`tauri_sidecar.config`.
     Allowed origins are the webview's, those the plugin names (the dev server's under
-    ``tauri dev``) and ``origins``. WebSocket connections get the Host and token checks."""
+    ``tauri dev``) and ``origins``. WebSocket handshakes get every check, the token also from
+    the ``tauri-sidecar.bearer.<token>`` subprotocol."""
     policy = Policy(cfg or read_config(), origins)
 
     async def guarded(scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await app(scope, receive, send)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers, repeated = {}, set()
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            if name in headers:
+                repeated.add(name)
+            headers[name] = raw_value.decode("latin-1")
+        offered = list(scope.get("subprotocols") or [])
+        bearer = [p[len(BEARER_SUBPROTOCOL):] for p in offered if p.startswith(BEARER_SUBPROTOCOL)]
         method = scope.get("method", "GET")
-        answer, cors = policy.decide(method, headers)
+        answer, cors = policy.decide(method, headers, repeated, bearer[0] if bearer else None)
         if answer is not None:
             if scope["type"] == "websocket":
+                # Closed before it is accepted: the server answers the handshake with 403.
                 return await send({"type": "websocket.close", "code": 1008})
             status, answer_headers, body = answer
             await send({
@@ -92,7 +136,10 @@ def guard(app, cfg: Optional[Config] = None, origins: Iterable[str] = ()):
                 "headers": [(k.encode(), v.encode()) for k, v in answer_headers],
             })
             return await send({"type": "http.response.body", "body": body})
-        if not cors or scope["type"] != "http":
+        if scope["type"] == "websocket":
+            scope, send = _websocket_without_token(scope, send, offered)
+            return await app(scope, receive, send)
+        if not cors:
             return await app(scope, receive, send)
 
         async def send_with_cors(message):
@@ -107,8 +154,25 @@ def guard(app, cfg: Optional[Config] = None, origins: Iterable[str] = ()):
     return guarded
 
 
+def _websocket_without_token(scope, send, offered: List[str]):
+    """The app's view of an accepted WebSocket: the bearer subprotocol hidden, and its accept
+    answering with ``tauri-sidecar`` when the page offered it and the app chose nothing (a
+    browser drops a connection whose answer selects none of the subprotocols it offered)."""
+    scope = {**scope, "subprotocols": [p for p in offered if not p.startswith(BEARER_SUBPROTOCOL)]}
+    if SUBPROTOCOL not in offered:
+        return scope, send
+
+    async def send_selecting(message):
+        if message["type"] == "websocket.accept" and not message.get("subprotocol"):
+            message = {**message, "subprotocol": SUBPROTOCOL}
+        await send(message)
+
+    return scope, send_selecting
+
+
 def wsgi_guard(app, cfg: Optional[Config] = None, origins: Iterable[str] = ()):
-    """Wraps a WSGI app (Flask, Django, ...) in the checks; arguments as for :func:`guard`."""
+    """Wraps a WSGI app (Flask, Django, ...) in the checks; arguments as for :func:`guard`. A
+    WSGI server joins a repeated header into one value, which then matches nothing: refused."""
     policy = Policy(cfg or read_config(), origins)
 
     def guarded(environ, start_response):
@@ -136,4 +200,9 @@ def wsgi_guard(app, cfg: Optional[Config] = None, origins: Iterable[str] = ()):
 
 
 def _status_line(status: int) -> str:
-    return {204: "204 No Content", 400: "400 Bad Request", 401: "401 Unauthorized"}[status]
+    return {
+        204: "204 No Content",
+        400: "400 Bad Request",
+        401: "401 Unauthorized",
+        403: "403 Forbidden",
+    }[status]

@@ -1,7 +1,11 @@
 """Serving an ASGI app as a sidecar, with uvicorn (``pip install "tauri-sidecar[uvicorn]"``)."""
+import os
 import socket
 import sys
 from typing import Iterable, Optional
+
+#: systemd's socket-activation variables, read once and then removed, as sd_listen_fds(1) does.
+LISTEN_VARIABLES = ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
 
 from ._contract import config
 from ._guard import guard
@@ -59,6 +63,9 @@ def run(
         uvicorn_options["timeout_graceful_shutdown"] = _graceful_budget(
             cfg.shutdown_timeout, uvicorn_options.get("timeout_graceful_shutdown")
         )
+    # h11 refuses a request whose head passes 16 KiB; httptools, which uvicorn prefers when it
+    # is installed, buffers a head of any size before the guard can look at it.
+    uvicorn_options.setdefault("http", "h11")
     served = guard(health(app, cfg.health_path, ready), cfg, origins)
     server = uvicorn.Server(
         uvicorn.Config(served, host="127.0.0.1", port=cfg.port, log_level=log_level, **uvicorn_options)
@@ -68,7 +75,7 @@ def run(
     sockets = None
     if cfg.socket_fd is not None:
         # The socket outlives this process: requests made while it (re)started wait in its backlog.
-        sockets = [socket.socket(fileno=cfg.socket_fd)]
+        sockets = [inherited_socket(cfg.socket_fd)]
     try:
         server.run(sockets=sockets)
     except KeyboardInterrupt:
@@ -90,3 +97,22 @@ def _graceful_budget(shutdown_timeout: float, asked: Optional[float]) -> float:
             f"shutdownTimeoutMs"
         )
     return asked
+
+
+def inherited_socket(fd: int) -> socket.socket:
+    """The listening socket the plugin handed over as descriptor ``fd`` (``passSocket``), kept
+    from the processes this one starts: the descriptor is made non-inheritable and the
+    ``LISTEN_*`` variables are removed from the environment."""
+    try:
+        listener = socket.socket(fileno=fd)
+    except OSError as error:
+        raise SystemExit(
+            f"tauri-sidecar: the plugin said it passed a listening socket as descriptor {fd} "
+            f"(passSocket), but {fd} is not an open socket ({error}). Something between the "
+            f"plugin and this process closed it: run the server directly, or set passSocket to "
+            f"false in tauri.conf.json"
+        ) from None
+    os.set_inheritable(fd, False)
+    for variable in LISTEN_VARIABLES:
+        os.environ.pop(variable, None)
+    return listener
