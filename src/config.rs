@@ -47,8 +47,10 @@ pub struct SidecarConfig {
     pub port: Option<u16>,
     /// Listen on the port and pass the socket to the sidecar as descriptor 3 (Unix).
     pub pass_socket: Option<bool>,
-    /// Environment variable that carries a fresh bearer token per start.
-    pub token_env: Option<String>,
+    /// Environment variable that carries a fresh bearer token per start (`TAURI_SIDECAR_TOKEN`
+    /// when absent); `null` gives no token.
+    #[serde(default, deserialize_with = "present")]
+    pub token_env: Option<Option<String>>,
     /// Health probe.
     #[serde(default)]
     pub health: HealthConfig,
@@ -291,7 +293,7 @@ fn to_spec(name: &str, c: &SidecarConfig, resolver: &Resolver) -> Result<Sidecar
     spec.env = c.env.clone();
     spec.cwd = cwd;
     spec.port = c.port.filter(|port| *port != 0);
-    spec.token_env = c.token_env.clone();
+    lay(&mut spec.token_env, c.token_env.clone());
     spec.depends_on = c.depends_on.clone();
     spec.page_origins = resolver.page_origins.clone();
     spec.watch = watch;
@@ -315,6 +317,15 @@ fn to_spec(name: &str, c: &SidecarConfig, resolver: &Resolver) -> Result<Sidecar
     lay(&mut restart.max_delay, ms(r.max_delay_ms));
     lay(&mut restart.reset_after, ms(r.reset_after_ms));
     Ok(spec)
+}
+
+/// A key that may be `null` on purpose: `Some(None)` when it is, `None` when it is absent.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Sets `target` to `value` when the configuration has one; keeps the default otherwise.

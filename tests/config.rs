@@ -215,3 +215,22 @@ fn a_bad_watch_value_or_glob_is_named() {
         ]
     );
 }
+
+#[test]
+fn every_sidecar_has_a_token_unless_token_env_is_null() {
+    let token_env = |entry: serde_json::Value| {
+        let c = parse(json!({"sidecars": {"api": entry}})).unwrap();
+        to_specs(&c, &resolver(false), Vec::new()).unwrap()[0]
+            .token_env
+            .clone()
+    };
+    assert_eq!(
+        token_env(json!({"command": "x"})).as_deref(),
+        Some("TAURI_SIDECAR_TOKEN")
+    );
+    assert_eq!(
+        token_env(json!({"command": "x", "tokenEnv": "API_TOKEN"})).as_deref(),
+        Some("API_TOKEN")
+    );
+    assert_eq!(token_env(json!({"command": "x", "tokenEnv": null})), None);
+}

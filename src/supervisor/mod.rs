@@ -25,7 +25,7 @@ pub use error::SupervisorError;
 pub use platform::ledger::Survivor;
 pub use report::echo_to_terminal;
 pub use runtime::{SidecarHandle, Supervisor};
-pub use spec::{HealthSpec, RestartPolicy, RestartSpec, SidecarSpec};
+pub use spec::{HealthSpec, RestartPolicy, RestartSpec, SidecarSpec, DEFAULT_TOKEN_ENV};
 pub use status::{Backend, LogLine, State, Status, StopOutcome, Stream};
 
 /// Checks `specs` as [`Supervisor::new`] does, without running anything: one message per

@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The variable that carries a sidecar's token unless its spec names another.
+pub const DEFAULT_TOKEN_ENV: &str = "TAURI_SIDECAR_TOKEN";
+
 /// Everything the engine needs to supervise one sidecar.
 #[derive(Debug, Clone)]
 pub struct SidecarSpec {
@@ -27,7 +30,9 @@ pub struct SidecarSpec {
     pub pass_socket: bool,
     /// Environment variable that carries the port to the child.
     pub port_env: String,
-    /// Environment variable that carries a fresh bearer token per start; `None` disables the token.
+    /// Environment variable that carries a fresh bearer token per start, which the probes send
+    /// and pages get with the URL; [`DEFAULT_TOKEN_ENV`] unless set. `None` gives no token: only
+    /// for a server that cannot check one, which then answers any local process and page.
     pub token_env: Option<String>,
     /// Readiness and liveness probe.
     pub health: HealthSpec,
@@ -66,7 +71,7 @@ impl SidecarSpec {
             port: None,
             pass_socket: false,
             port_env: "PORT".into(),
-            token_env: None,
+            token_env: Some(DEFAULT_TOKEN_ENV.into()),
             health: HealthSpec::default(),
             startup_timeout: Duration::from_secs(30),
             restart: RestartSpec::default(),

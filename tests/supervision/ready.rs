@@ -17,7 +17,11 @@ async fn starting_then_ready_and_wait_ready_hands_out_the_url() {
         [State::Starting, State::Ready]
     );
     assert_eq!(backend.url, format!("http://127.0.0.1:{}", backend.port));
-    assert_eq!(backend.token, None);
+    assert_eq!(
+        backend.token.as_ref().map(|t| t.len()),
+        Some(64),
+        "a token by default"
+    );
     assert_eq!(http_get(backend.port, "/api/health", None).0, 200);
     // Ready already: resolves at once (no time to wait at all) with the same address.
     assert_eq!(
