@@ -81,6 +81,14 @@ impl Builder {
                 lifecycle::setup(app, raw, self.specs)?;
                 Ok(())
             })
+            .on_page_load(|webview, page| {
+                // A new document in this webview: the old one's streams must not reach it.
+                if page.event() == tauri::webview::PageLoadEvent::Started {
+                    webview
+                        .state::<streams::Streams>()
+                        .end_page(webview.label());
+                }
+            })
             .on_event(lifecycle::on_event)
             .build()
     }

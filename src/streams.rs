@@ -8,7 +8,7 @@
 //! runs: nothing at exit ever waits for it.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tauri::ipc::{Channel, IpcResponse};
 use tauri::{AppHandle, Runtime};
@@ -16,10 +16,16 @@ use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
-/// The streams running for each page: `(webview label, channel id)` to its forwarding tasks.
+/// A stream's key: the webview it goes to and the channel's id there.
+type Key = (String, u32);
+
+/// The streams running for each page: `(webview label, channel id)` to its forwarding tasks. A
+/// stream ends when its page unwatches it, when the webview loads another document (a reload, a
+/// navigation: the next document must get nothing of it), when the webview is destroyed, or on
+/// its own (the page is gone, the sidecars ended); then its entry goes too.
 #[derive(Debug, Default)]
 pub(crate) struct Streams {
-    running: Mutex<HashMap<(String, u32), Vec<AbortHandle>>>,
+    running: Arc<Mutex<HashMap<Key, Vec<AbortHandle>>>>,
 }
 
 impl Streams {
@@ -34,29 +40,56 @@ impl Streams {
         channel: Channel<T>,
         sources: Vec<broadcast::Receiver<T>>,
     ) {
-        let key = (owner.to_owned(), channel.id());
+        let key: Key = (owner.to_owned(), channel.id());
+        // Held while the tasks are spawned: one that ends at once removes its entry after it is in.
+        let mut running = lock(&self.running);
         let tasks: Vec<AbortHandle> = sources
             .into_iter()
             .map(|source| {
                 let forwarding = forward(app.clone(), source, channel.clone());
-                runtime.spawn(forwarding).abort_handle()
+                let (streams, key) = (self.running.clone(), key.clone());
+                let stream = async move {
+                    forwarding.await;
+                    end(&streams, |k| *k == key);
+                };
+                runtime.spawn(stream).abort_handle()
             })
             .collect();
-        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         running.entry(key).or_default().extend(tasks);
     }
 
     /// Stops the stream of channel `channel` of webview `owner` (nothing if there is none).
     pub fn unwatch(&self, owner: &str, channel: u32) {
-        let stopped = self
-            .running
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&(owner.to_owned(), channel));
-        for task in stopped.into_iter().flatten() {
+        end(&self.running, |(webview, id)| {
+            webview == owner && *id == channel
+        });
+    }
+
+    /// Stops every stream of webview `owner`: it loads another document, or is gone.
+    pub fn end_page(&self, owner: &str) {
+        end(&self.running, |(webview, _)| webview == owner);
+    }
+
+    /// How many streams run.
+    #[cfg(test)]
+    fn count(&self) -> usize {
+        lock(&self.running).len()
+    }
+}
+
+/// Removes the streams whose key `matches`, aborting their tasks.
+fn end(running: &Mutex<HashMap<Key, Vec<AbortHandle>>>, matches: impl Fn(&Key) -> bool) {
+    let mut running = lock(running);
+    let ended: Vec<Key> = running.keys().filter(|k| matches(k)).cloned().collect();
+    for key in ended {
+        for task in running.remove(&key).into_iter().flatten() {
             task.abort();
         }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Sends everything `source` receives, one send in flight at a time (a slow page makes the
@@ -133,16 +166,8 @@ mod tests {
         assert_eq!(first_rx.recv_timeout(PATIENCE).unwrap(), "2");
 
         streams.unwatch("main", first_id);
-        // The forwarding task owned the only receiver: it is gone once the task has ended. An
-        // aborted task announces nothing to wait on, so look, boundedly.
-        let deadline = std::time::Instant::now() + PATIENCE;
-        while source.receiver_count() > 0 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the stream still runs"
-            );
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        // The forwarding task owned the only receiver: it is gone once the task has ended.
+        until_unsubscribed(&source);
         assert_eq!(
             source.send(3).err().map(|e| e.0),
             Some(3),
@@ -152,6 +177,75 @@ mod tests {
             first_rx.try_recv().is_err(),
             "an unwatched stream kept sending"
         );
+    }
+
+    /// Waits, boundedly, until `source` has no receiver: an aborted task announces nothing.
+    fn until_unsubscribed(source: &broadcast::Sender<u32>) {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while source.receiver_count() > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the stream still runs"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_new_document_in_the_webview_ends_every_stream_of_the_old_one() {
+        let engine = tokio::runtime::Runtime::new().unwrap();
+        let app = tauri::test::mock_app();
+        let streams = Streams::default();
+        let (source, _) = broadcast::channel(16);
+        let (old_page, old_rx) = page_channel();
+        let (other_window, other_rx) = page_channel();
+        streams.watch(
+            app.handle(),
+            engine.handle(),
+            "main",
+            old_page,
+            vec![source.subscribe()],
+        );
+        streams.watch(
+            app.handle(),
+            engine.handle(),
+            "other",
+            other_window,
+            vec![source.subscribe()],
+        );
+        streams.end_page("main");
+        assert_eq!(streams.count(), 1, "the entry of the page is gone");
+        // The other window's stream goes on; the page's has ended.
+        source.send(5).unwrap();
+        assert_eq!(other_rx.recv_timeout(PATIENCE).unwrap(), "5");
+        streams.end_page("other");
+        until_unsubscribed(&source);
+        assert!(old_rx.try_recv().is_err(), "the old document got a line");
+    }
+
+    #[test]
+    fn a_stream_that_ends_on_its_own_leaves_no_entry() {
+        let engine = tokio::runtime::Runtime::new().unwrap();
+        let app = tauri::test::mock_app();
+        let streams = Streams::default();
+        let (source, _) = broadcast::channel::<u32>(16);
+        let (channel, _rx) = page_channel();
+        streams.watch(
+            app.handle(),
+            engine.handle(),
+            "main",
+            channel,
+            vec![source.subscribe()],
+        );
+        drop(source); // the sidecars are gone: the forwarding ends by itself
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while streams.count() > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the finished stream stays listed"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     #[test]

@@ -70,7 +70,18 @@ fn keep_ledger<R: Runtime>(app: &AppHandle<R>, supervisor: &Supervisor) {
 }
 
 pub(crate) fn on_event<R: Runtime>(app: &AppHandle<R>, event: &RunEvent) {
-    if let RunEvent::Exit = event {
-        exit::stop_before_exit(app);
+    match event {
+        RunEvent::Exit => exit::stop_before_exit(app),
+        // Its webview's streams end with it.
+        RunEvent::WindowEvent {
+            label,
+            event: tauri::WindowEvent::Destroyed,
+            ..
+        } => {
+            if let Some(streams) = app.try_state::<Streams>() {
+                streams.end_page(label);
+            }
+        }
+        _ => {}
     }
 }
