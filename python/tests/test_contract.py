@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from tauri_sidecar import Config, ContractError, config
+from tauri_sidecar import Config, ContractError, Dependency, config
 
 
 def contract(**overrides):
@@ -18,6 +18,27 @@ def test_reads_the_contract_and_the_variables_it_names():
     assert cfg == Config(name="api", port=4123, token="secret", socket_fd=3,
                          health_path="/healthz", supervised=True, origins=("http://localhost:1420",))
     assert cfg.url == "http://127.0.0.1:4123"
+
+
+def test_the_shutdown_timeout_and_the_dependencies_are_read():
+    cfg = config({
+        "TAURI_SIDECAR": contract(shutdownTimeoutMs=2500, dependencies={
+            "db": {"urlEnv": "SIDECAR_DB_URL", "tokenEnv": "SIDECAR_DB_TOKEN"},
+            "cache": {"urlEnv": "SIDECAR_CACHE_URL", "tokenEnv": "SIDECAR_CACHE_TOKEN"},
+        }),
+        "API_PORT": "4123", "API_TOKEN": "secret",
+        "SIDECAR_DB_URL": "http://127.0.0.1:5000", "SIDECAR_DB_TOKEN": "db-secret",
+        "SIDECAR_CACHE_URL": "http://127.0.0.1:5001",
+    })
+    assert cfg.shutdown_timeout == 2.5
+    assert cfg.dependencies == {
+        "db": Dependency(url="http://127.0.0.1:5000", token="db-secret"),
+        "cache": Dependency(url="http://127.0.0.1:5001", token=None),
+    }
+    assert "db-secret" not in repr(cfg)
+    with pytest.raises(ContractError, match="dependencies.db names no URL variable that is set"):
+        config({"TAURI_SIDECAR": contract(dependencies={"db": {"urlEnv": "SIDECAR_DB_URL"}}),
+                "API_PORT": "4123", "API_TOKEN": "secret"})
 
 
 def test_the_token_never_shows_in_repr():

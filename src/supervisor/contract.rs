@@ -13,12 +13,24 @@ pub const VARIABLE: &str = "TAURI_SIDECAR";
 pub const VERSION: u32 = 1;
 
 /// `{"v", "name", "portEnv", "tokenEnv", "healthPath", "socketFd", "origins",
-/// "shutdownTimeoutMs"}` for `spec`; `socketFd` is the passed socket's descriptor (3) with
-/// `passSocket`, otherwise null; `origins` lists where the app's pages load from besides the
-/// webview's own origins; `shutdownTimeoutMs` is how long a stop waits before it kills, so that
-/// the sidecar can end open connections in time for its own shutdown to run.
+/// "shutdownTimeoutMs", "dependencies"}` for `spec`; `socketFd` is the passed socket's
+/// descriptor (3) with `passSocket`, otherwise null; `origins` lists where the app's pages load
+/// from besides the webview's own origins; `shutdownTimeoutMs` is how long a stop waits before
+/// it kills, so that the sidecar can end open connections in time for its own shutdown to run;
+/// `dependencies` maps each of `dependsOn` to the variables of its URL and token.
 pub fn describe(spec: &SidecarSpec) -> String {
     let socket_fd = spec.pass_socket.then_some(3);
+    let dependencies: serde_json::Map<String, serde_json::Value> = spec
+        .depends_on
+        .iter()
+        .map(|name| {
+            let (url_env, token_env) = dependency_variables(name);
+            (
+                name.clone(),
+                json!({"urlEnv": url_env, "tokenEnv": token_env}),
+            )
+        })
+        .collect();
     json!({
         "v": VERSION,
         "name": spec.name,
@@ -28,8 +40,28 @@ pub fn describe(spec: &SidecarSpec) -> String {
         "socketFd": socket_fd,
         "origins": spec.page_origins,
         "shutdownTimeoutMs": u64::try_from(spec.shutdown_timeout.as_millis()).unwrap_or(u64::MAX),
+        "dependencies": dependencies,
     })
     .to_string()
+}
+
+/// The variables that tell a dependent where dependency `name` is: `SIDECAR_<NAME>_URL` and
+/// `SIDECAR_<NAME>_TOKEN`, `<NAME>` upper case with `_` for anything but a letter or digit.
+pub fn dependency_variables(name: &str) -> (String, String) {
+    let upper: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        format!("SIDECAR_{upper}_URL"),
+        format!("SIDECAR_{upper}_TOKEN"),
+    )
 }
 
 #[cfg(test)]
@@ -46,12 +78,18 @@ mod tests {
             contract,
             json!({"v": 1, "name": "api", "portEnv": "PORT", "tokenEnv": "API_TOKEN",
                    "healthPath": "/api/health", "socketFd": 3, "origins": [],
-                   "shutdownTimeoutMs": 5000})
+                   "shutdownTimeoutMs": 5000, "dependencies": {}})
         );
         spec.token_env = None;
         spec.pass_socket = false;
         let contract: serde_json::Value = serde_json::from_str(&describe(&spec)).unwrap();
         assert_eq!(contract["socketFd"], serde_json::Value::Null);
         assert_eq!(contract["tokenEnv"], serde_json::Value::Null);
+        spec.depends_on = vec!["db-main".into()];
+        let contract: serde_json::Value = serde_json::from_str(&describe(&spec)).unwrap();
+        assert_eq!(
+            contract["dependencies"],
+            json!({"db-main": {"urlEnv": "SIDECAR_DB_MAIN_URL", "tokenEnv": "SIDECAR_DB_MAIN_TOKEN"}})
+        );
     }
 }

@@ -88,7 +88,8 @@ async fn the_child_is_told_its_contract_in_tauri_sidecar() {
         contract,
         serde_json::json!({"v": 1, "name": "told", "portEnv": "PORT", "tokenEnv": "TOLD_TOKEN",
                            "healthPath": "/healthz", "socketFd": null,
-                           "origins": ["http://localhost:1420"], "shutdownTimeoutMs": 1234})
+                           "origins": ["http://localhost:1420"], "shutdownTimeoutMs": 1234,
+                           "dependencies": {}})
     );
     patiently(sidecar.stop()).await.unwrap();
 }

@@ -2,7 +2,7 @@
 tauri-plugin-sidecar: the contract (:func:`config`), the request checks (:func:`guard`,
 :func:`wsgi_guard`), the health route (:func:`health`), the lifeline (:func:`watch_lifeline`), and
 a runner (:func:`run`, with uvicorn). See the README for the contract."""
-from ._contract import CONTRACT_VERSION, Config, ContractError, config
+from ._contract import CONTRACT_VERSION, Config, ContractError, Dependency, config
 from ._guard import WEBVIEW_ORIGINS, guard, wsgi_guard
 from ._health import health
 from ._lifeline import watch_lifeline
@@ -14,6 +14,7 @@ __all__ = [
     "CONTRACT_VERSION",
     "Config",
     "ContractError",
+    "Dependency",
     "WEBVIEW_ORIGINS",
     "config",
     "guard",

@@ -4,7 +4,9 @@ The plugin sets, for every start:
 
 - ``TAURI_SIDECAR``: JSON without secrets,
   ``{"v": 1, "name", "portEnv", "tokenEnv", "healthPath", "socketFd", "origins",
-  "shutdownTimeoutMs"}``;
+  "shutdownTimeoutMs", "dependencies"}``;
+- for each sidecar in ``dependsOn``, the variables that ``dependencies`` names: its URL and, when
+  it has one, its token;
 - the variable named by ``portEnv``: the port to serve on 127.0.0.1;
 - the variable named by ``tokenEnv`` (when it is not null): the bearer token every request carries;
 - with ``passSocket``, a listening socket as descriptor ``socketFd`` (3), with systemd's
@@ -35,6 +37,16 @@ class ContractError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Dependency:
+    """Where a sidecar this one depends on (``dependsOn``) is, for this start."""
+
+    #: ``http://127.0.0.1:<port>``.
+    url: str
+    #: The bearer token its requests must carry, if it has one.
+    token: Optional[str] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Config:
     """How this process was started: by the plugin (``supervised``) or by hand."""
 
@@ -56,6 +68,8 @@ class Config:
     #: How long, in seconds, the plugin waits after asking this process to stop before it kills
     #: it (``None`` outside the plugin, or from a plugin that does not say).
     shutdown_timeout: Optional[float] = None
+    #: The sidecars this one depends on, by name: where each is and its token.
+    dependencies: Mapping[str, Dependency] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -108,6 +122,7 @@ def config(environ: Optional[Mapping[str, str]] = None, port: Optional[int] = No
         supervised=True,
         origins=_origins(contract),
         shutdown_timeout=_seconds(_field(contract, "shutdownTimeoutMs", int, optional=True)),
+        dependencies=_dependencies(contract, environ),
     )
 
 
@@ -118,6 +133,22 @@ def _field(contract, key, kind, optional=False):
     if not isinstance(value, kind) or isinstance(value, bool):
         raise ContractError(f"{CONTRACT_VARIABLE}.{key} must be {_KINDS[kind]}, not {value!r}")
     return value
+
+
+def _dependencies(contract, environ):
+    named = contract.get("dependencies") or {}
+    if not isinstance(named, dict):
+        raise ContractError(f"{CONTRACT_VARIABLE}.dependencies must be an object, not {named!r}")
+    found = {}
+    for name, variables in named.items():
+        url_env = variables.get("urlEnv") if isinstance(variables, dict) else None
+        if not isinstance(url_env, str) or url_env not in environ:
+            raise ContractError(
+                f"{CONTRACT_VARIABLE}.dependencies.{name} names no URL variable that is set")
+        token_env = variables.get("tokenEnv")
+        token = environ.get(token_env) if isinstance(token_env, str) else None
+        found[name] = Dependency(url=environ[url_env], token=token or None)
+    return found
 
 
 def _seconds(milliseconds):

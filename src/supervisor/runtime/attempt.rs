@@ -218,25 +218,12 @@ pub fn exit_of(status: io::Result<ExitStatus>) -> Exit {
 
 /// `SIDECAR_<NAME>_URL` and, with a token, `SIDECAR_<NAME>_TOKEN` for a dependent.
 pub fn dependency_env(name: &str, backend: Backend) -> Vec<(String, OsString)> {
-    let prefix = format!("SIDECAR_{}", env_name(name));
-    let mut env = vec![(format!("{prefix}_URL"), backend.url.into())];
+    let (url_env, token_env) = contract::dependency_variables(name);
+    let mut env = vec![(url_env, backend.url.into())];
     if let Some(token) = backend.token {
-        env.push((format!("{prefix}_TOKEN"), token.into()));
+        env.push((token_env, token.into()));
     }
     env
-}
-
-/// A sidecar's name as part of an environment variable: upper case, `_` for anything else.
-fn env_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
