@@ -81,7 +81,7 @@ PACKAGE_VENV=python/.venv
 ensure_package_venv() {
   [ -x "$(venv_python "$PACKAGE_VENV")" ] || "$(system_python)" -m venv "$PACKAGE_VENV"
   "$(venv_python "$PACKAGE_VENV")" -m pip install --quiet --disable-pip-version-check \
-    -e "./python[uvicorn]" "uvicorn==0.54.0" "pytest>=8,<10"
+    -e "./python[uvicorn]" "uvicorn==0.54.0" "pytest>=8,<10" "mypy>=1.13,<2"
 }
 
 # system_python: the Python 3 on PATH (`python3`; on Windows often only `python`).

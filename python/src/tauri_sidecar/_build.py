@@ -5,6 +5,7 @@ work files in a temporary directory, never in the project."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import platform
 import shutil
@@ -85,7 +86,7 @@ def build(
     if "/" in name or "\\" in name or not name:
         raise BuildError(f"--name must be a file name such as my-app-backend, not {name!r}")
     try:
-        import PyInstaller  # noqa: F401
+        importlib.import_module("PyInstaller")
     except ImportError:
         raise BuildError(
             "PyInstaller is not installed in this environment: pip install pyinstaller "

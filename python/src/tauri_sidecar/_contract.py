@@ -17,7 +17,7 @@ The plugin sets, for every start:
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
 #: The contract version this package speaks.
 CONTRACT_VERSION = 1
@@ -30,6 +30,8 @@ DEFAULT_PORT = 8000
 
 
 _KINDS = {str: "a string", int: "an integer"}
+
+T = TypeVar("T")
 
 
 class ContractError(RuntimeError):
@@ -104,42 +106,44 @@ def config(environ: Optional[Mapping[str, str]] = None, port: Optional[int] = No
             f"{CONTRACT_VARIABLE} has contract version {version!r}; this tauri-sidecar "
             f"understands version {CONTRACT_VERSION}: use matching versions of the plugin and the package"
         )
-    port_env = _field(contract, "portEnv", str)
+    port_env = _required(contract, "portEnv", str)
     if port_env not in environ:
         raise ContractError(f"{CONTRACT_VARIABLE} names portEnv {port_env!r}, which is not set")
-    token_env = _field(contract, "tokenEnv", str, optional=True)
+    token_env = _optional(contract, "tokenEnv", str)
     token = None
     if token_env is not None:
         token = environ.get(token_env)
         if not token:
             raise ContractError(f"{CONTRACT_VARIABLE} names tokenEnv {token_env!r}, which is not set")
     return Config(
-        name=_field(contract, "name", str),
+        name=_required(contract, "name", str),
         port=_port(environ[port_env], port_env),
         token=token,
-        socket_fd=_field(contract, "socketFd", int, optional=True),
-        health_path=_field(contract, "healthPath", str, optional=True) or DEFAULT_HEALTH_PATH,
+        socket_fd=_optional(contract, "socketFd", int),
+        health_path=_optional(contract, "healthPath", str) or DEFAULT_HEALTH_PATH,
         supervised=True,
         origins=_origins(contract),
-        shutdown_timeout=_seconds(_field(contract, "shutdownTimeoutMs", int, optional=True)),
+        shutdown_timeout=_seconds(_optional(contract, "shutdownTimeoutMs", int)),
         dependencies=_dependencies(contract, environ),
     )
 
 
-def _field(contract, key, kind, optional=False):
+def _required(contract: Mapping[str, Any], key: str, kind: Type[T]) -> T:
     value = contract.get(key)
-    if value is None and optional:
-        return None
     if not isinstance(value, kind) or isinstance(value, bool):
         raise ContractError(f"{CONTRACT_VARIABLE}.{key} must be {_KINDS[kind]}, not {value!r}")
     return value
 
 
-def _dependencies(contract, environ):
+def _optional(contract: Mapping[str, Any], key: str, kind: Type[T]) -> Optional[T]:
+    return None if contract.get(key) is None else _required(contract, key, kind)
+
+
+def _dependencies(contract: Mapping[str, Any], environ: Mapping[str, str]) -> Dict[str, Dependency]:
     named = contract.get("dependencies") or {}
     if not isinstance(named, dict):
         raise ContractError(f"{CONTRACT_VARIABLE}.dependencies must be an object, not {named!r}")
-    found = {}
+    found: Dict[str, Dependency] = {}
     for name, variables in named.items():
         url_env = variables.get("urlEnv") if isinstance(variables, dict) else None
         if not isinstance(url_env, str) or url_env not in environ:
@@ -151,18 +155,18 @@ def _dependencies(contract, environ):
     return found
 
 
-def _seconds(milliseconds):
+def _seconds(milliseconds: Optional[int]) -> Optional[float]:
     return None if milliseconds is None else milliseconds / 1000
 
 
-def _origins(contract):
+def _origins(contract: Mapping[str, Any]) -> Tuple[str, ...]:
     origins = contract.get("origins") or []
     if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
         raise ContractError(f"{CONTRACT_VARIABLE}.origins must be a list of strings, not {origins!r}")
     return tuple(origins)
 
 
-def _port(text, variable):
+def _port(text: str, variable: str) -> int:
     try:
         port = int(text)
     except ValueError:

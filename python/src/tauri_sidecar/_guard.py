@@ -21,9 +21,10 @@ read them.
 """
 import hmac
 import json
-from typing import Collection, Iterable, List, Mapping, Optional, Tuple
+from typing import Callable, Collection, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
 from ._contract import Config, config as read_config
+from ._types import ASGIApp, Environ, Message, Receive, Scope, Send, StartResponse, WSGIApp
 
 #: The webview's origin: ``tauri://localhost`` on Linux and macOS, ``http(s)://tauri.localhost``
 #: on Windows.
@@ -105,17 +106,18 @@ def _reject(status: int, detail: str, cors: Headers) -> Tuple[int, Headers, byte
     return status, [*cors, ("content-type", "application/json"), ("content-length", str(len(body)))], body
 
 
-def guard(app, cfg: Optional[Config] = None, origins: Iterable[str] = ()):
+def guard(app: ASGIApp, cfg: Optional[Config] = None, origins: Iterable[str] = ()) -> ASGIApp:
     """Wraps an ASGI app in the checks. ``cfg`` defaults to :func:`tauri_sidecar.config`.
     Allowed origins are the webview's, those the plugin names (the dev server's under
     ``tauri dev``) and ``origins``. WebSocket handshakes get every check, the token also from
     the ``tauri-sidecar.bearer.<token>`` subprotocol."""
     policy = Policy(cfg or read_config(), origins)
 
-    async def guarded(scope, receive, send):
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             return await app(scope, receive, send)
-        headers, repeated = {}, set()
+        headers: Dict[str, str] = {}
+        repeated: Set[str] = set()
         for raw_name, raw_value in scope["headers"]:
             name = raw_name.decode("latin-1").lower()
             if name in headers:
@@ -142,7 +144,7 @@ def guard(app, cfg: Optional[Config] = None, origins: Iterable[str] = ()):
         if not cors:
             return await app(scope, receive, send)
 
-        async def send_with_cors(message):
+        async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 added = [(k.encode(), v.encode()) for k, v in cors if k.encode() not in present]
@@ -154,7 +156,7 @@ def guard(app, cfg: Optional[Config] = None, origins: Iterable[str] = ()):
     return guarded
 
 
-def _websocket_without_token(scope, send, offered: List[str]):
+def _websocket_without_token(scope: Scope, send: Send, offered: List[str]) -> Tuple[Scope, Send]:
     """The app's view of an accepted WebSocket: the bearer subprotocol hidden, and its accept
     answering with ``tauri-sidecar`` when the page offered it and the app chose nothing (a
     browser drops a connection whose answer selects none of the subprotocols it offered)."""
@@ -162,7 +164,7 @@ def _websocket_without_token(scope, send, offered: List[str]):
     if SUBPROTOCOL not in offered:
         return scope, send
 
-    async def send_selecting(message):
+    async def send_selecting(message: Message) -> None:
         if message["type"] == "websocket.accept" and not message.get("subprotocol"):
             message = {**message, "subprotocol": SUBPROTOCOL}
         await send(message)
@@ -170,12 +172,12 @@ def _websocket_without_token(scope, send, offered: List[str]):
     return scope, send_selecting
 
 
-def wsgi_guard(app, cfg: Optional[Config] = None, origins: Iterable[str] = ()):
+def wsgi_guard(app: WSGIApp, cfg: Optional[Config] = None, origins: Iterable[str] = ()) -> WSGIApp:
     """Wraps a WSGI app (Flask, Django, ...) in the checks; arguments as for :func:`guard`. A
     WSGI server joins a repeated header into one value, which then matches nothing: refused."""
     policy = Policy(cfg or read_config(), origins)
 
-    def guarded(environ, start_response):
+    def guarded(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         headers = {
             key[5:].replace("_", "-").lower(): value
             for key, value in environ.items()
@@ -189,7 +191,9 @@ def wsgi_guard(app, cfg: Optional[Config] = None, origins: Iterable[str] = ()):
         if not cors:
             return app(environ, start_response)
 
-        def start_with_cors(status, response_headers, exc_info=None):
+        def start_with_cors(
+            status: str, response_headers: Headers, exc_info: object = None
+        ) -> Optional[Callable[[bytes], object]]:
             present = {k.lower() for k, _ in response_headers}
             added = [(k, v) for k, v in cors if k not in present]
             return start_response(status, [*response_headers, *added], exc_info)

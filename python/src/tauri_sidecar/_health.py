@@ -2,22 +2,24 @@
 import inspect
 import json
 import logging
-from typing import Awaitable, Callable, Optional, Union
+from typing import Awaitable, Callable, Dict, Optional, Union
+
+from ._types import ASGIApp, Receive, Scope, Send
 
 Ready = Callable[[], Union[bool, Awaitable[bool]]]
 
 log = logging.getLogger("tauri_sidecar")
 
 
-def health(app, path: str, ready: Optional[Ready] = None):
+def health(app: ASGIApp, path: str, ready: Optional[Ready] = None) -> ASGIApp:
     """Answers ``GET path`` with ``{"status": "ok"}``, or ``{"status": "starting"}`` while
     ``ready()`` (sync or async) returns false; other requests go to ``app``. A ``ready()`` that
     raises gives HTTP 500, which the plugin counts as a failed probe."""
 
-    async def with_health(scope, receive, send):
+    async def with_health(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != path or scope["method"] not in ("GET", "HEAD"):
             return await app(scope, receive, send)
-        status, answer = 200, {"status": "ok"}
+        status, answer = 200, {"status": "ok"}  # type: int, Dict[str, str]
         if ready is not None:
             try:
                 verdict = ready()

@@ -25,7 +25,7 @@ def watch_lifeline(on_close: Optional[Callable[[], None]] = None, fd: int = 0) -
         return False
     callback = on_close or _raise_sigterm
 
-    def wait_for_end_of_file():
+    def wait_for_end_of_file() -> None:
         try:
             while os.read(fd, 4096):
                 pass

@@ -2,15 +2,16 @@
 import os
 import socket
 import sys
-from typing import Iterable, Optional
-
-#: systemd's socket-activation variables, read once and then removed, as sd_listen_fds(1) does.
-LISTEN_VARIABLES = ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
+from typing import Any, Iterable, Optional
 
 from ._contract import config
 from ._guard import guard
 from ._health import Ready, health
 from ._lifeline import watch_lifeline
+from ._types import ASGIApp
+
+#: systemd's socket-activation variables, read once and then removed, as sd_listen_fds(1) does.
+LISTEN_VARIABLES = ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
 
 
 def line_buffered_output() -> None:
@@ -22,13 +23,13 @@ def line_buffered_output() -> None:
 
 
 def run(
-    app,
+    app: ASGIApp,
     *,
     ready: Optional[Ready] = None,
     port: Optional[int] = None,
     origins: Iterable[str] = (),
     log_level: str = "info",
-    **uvicorn_options,
+    **uvicorn_options: Any,
 ) -> None:
     """Serves the ASGI ``app`` until the plugin stops it.
 
