@@ -94,6 +94,18 @@ venv_python() {
   if [ -d "$1/Scripts" ]; then echo "$1/Scripts/python.exe"; else echo "$1/bin/python"; fi
 }
 
+# The oldest uvicorn that tauri-sidecar[uvicorn] allows: its tests run on it as on the newest.
+UVICORN_FLOOR=0.41.0
+
+# check_package_floor: the package's tests in a virtual environment with UVICORN_FLOOR.
+check_package_floor() {
+  local venv=target/python-floor
+  [ -x "$(venv_python "$venv")" ] || "$(system_python)" -m venv "$venv"
+  "$(venv_python "$venv")" -m pip install --quiet --disable-pip-version-check \
+    -e "./python[uvicorn]" "uvicorn==$UVICORN_FLOOR" "pytest>=8,<10"
+  "$(venv_python "$venv")" -m pytest -q python/tests
+}
+
 # check_package_wheel: builds the package's wheel into target/python-wheel and installs it in a
 # fresh virtual environment, as a user's `pip install` would.
 check_package_wheel() {
