@@ -111,13 +111,23 @@ check_package_floor() {
 check_package_wheel() {
   local out=target/python-wheel
   rm -rf "$out"
-  "$PACKAGE_VENV/bin/pip" wheel --quiet --disable-pip-version-check --no-deps -w "$out" ./python
+  for license in LICENSE-MIT LICENSE-APACHE; do
+    cmp -s "$license" "python/$license" || { echo "python/$license differs from $license" >&2; return 1; }
+  done
+  "$PACKAGE_VENV/bin/pip" install --quiet --disable-pip-version-check "build>=1.2,<2" "twine>=5,<7"
+  "$PACKAGE_VENV/bin/python" -m build --sdist --wheel --outdir "$out" ./python >"$out.log" 2>&1 ||
+    { cat "$out.log" >&2; return 1; }
+  "$PACKAGE_VENV/bin/python" -m twine check --strict "$out"/*
   python3 -m venv "$out/venv"
   "$out/venv/bin/pip" install --quiet --disable-pip-version-check "$out"/tauri_sidecar-*.whl
   "$out/venv/bin/python" -c '
 import importlib.resources, tauri_sidecar
 assert importlib.resources.files("tauri_sidecar").joinpath("py.typed").is_file(), "py.typed is missing"
 print("wheel tauri_sidecar", tauri_sidecar.__version__, "installs and imports")'
+  # The sdist's own tests, run from its unpacked tree against it installed.
+  mkdir "$out/sdist" && tar -xzf "$out"/tauri_sidecar-*.tar.gz -C "$out/sdist" --strip-components 1
+  "$out/venv/bin/pip" install --quiet --disable-pip-version-check "$out/sdist[uvicorn]" "pytest>=8,<10"
+  (cd "$out/sdist" && ../venv/bin/python -m pytest -q -p no:cacheprovider tests | tail -1)
 }
 
 # check_workflows: lints .github/workflows with actionlint, in a virtual environment of its own
