@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 SERVED_APP = Path(__file__).with_name("served_app.py")
+SERVED_FLASK = Path(__file__).with_name("served_flask.py")
+SERVED_DJANGO = Path(__file__).with_name("served_django.py")
 TOKEN = "k" * 64
 # What uvicorn logs once connections are answered: on a socket handed over, which already
 # listens, the end of the app's startup; on a port, the line after its own listen.
@@ -31,7 +33,7 @@ class Sidecar:
     """served_app.py as the plugin starts it: the contract, a token, stdin as a pipe, and with
     `pass_socket` a listening socket as descriptor 3."""
 
-    def __init__(self, pass_socket=True, supervised=True, extra_env=None, contract=None):
+    def __init__(self, pass_socket=True, supervised=True, extra_env=None, contract=None, script=SERVED_APP):
         self.listener = None
         env = {**os.environ, **(extra_env or {})}
         env.pop("TAURI_SIDECAR", None)
@@ -56,7 +58,7 @@ class Sidecar:
         self.started_line = STARTED_ON_SOCKET if pass_socket else STARTED_ON_PORT
         fd = self.listener.fileno() if self.listener else None
         self.process = subprocess.Popen(
-            [sys.executable, str(SERVED_APP)],
+            [sys.executable, str(script)],
             env=env,
             stdin=subprocess.PIPE if supervised else subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -82,12 +84,14 @@ class Sidecar:
         assert self.started.wait(30), self.output()
         assert self.process.poll() is None, self.output()
 
-    def get(self, path, token=None, host=None):
+    def get(self, path, token=None, host=None, method="GET", body=None, origin=None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         headers = {"Host": host or f"127.0.0.1:{self.port}"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        connection.request("GET", path, headers=headers)
+        if origin:
+            headers["Origin"] = origin
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         answer = response.status, response.read().decode()
         connection.close()
@@ -206,6 +210,44 @@ def test_an_open_stream_does_not_keep_the_server_from_its_shutdown(sidecars):
     assert "lifespan shutdown ran" in sidecar.output()
     assert GRACEFUL in sidecar.output()
     connection.close()
+
+
+def test_a_flask_app_is_served_behind_the_guard_and_stops_with_its_lifeline(sidecars):
+    sidecar = sidecars(script=SERVED_FLASK, contract={"shutdownTimeoutMs": 2000})
+    sidecar.wait_started()
+    assert sidecar.get("/", token=TOKEN) == (200, f"hello from flask {sidecar.process.pid}")
+    assert sidecar.get("/")[0] == 401
+    assert sidecar.get("/api/health", token=TOKEN) == (200, '{"status": "ok"}')
+    # A client holds a stream open; the end of the lifeline still ends the server in time.
+    connection = http.client.HTTPConnection("127.0.0.1", sidecar.port, timeout=30)
+    connection.request("GET", "/stream", headers={"Authorization": f"Bearer {TOKEN}",
+                                                  "Host": f"127.0.0.1:{sidecar.port}"})
+    stream = connection.getresponse()
+    assert stream.readline() == b"token\n"
+    sidecar.process.stdin.close()
+    assert sidecar.wait_exit() == 0, sidecar.output()
+    assert GRACEFUL in sidecar.output()
+    connection.close()
+
+
+def test_the_django_recipe_answers_the_webview_with_the_token_only(sidecars):
+    sidecar = sidecars(script=SERVED_DJANGO)
+    sidecar.wait_started()
+    assert sidecar.get("/api/hello", token=TOKEN) == (200, "hello from django")
+    webview = {"method": "POST", "body": "hi", "origin": "tauri://localhost"}
+    assert sidecar.get("/api/echo", token=TOKEN, **webview) == (200, "hi")
+    assert sidecar.get("/api/echo", **webview)[0] == 401
+    assert sidecar.get("/api/echo", token=TOKEN, **{**webview, "origin": "https://evil.example"})[0] == 403
+    sidecar.process.stdin.close()
+    assert sidecar.wait_exit() == 0, sidecar.output()
+
+
+@pytest.mark.parametrize("option", ["host", "fd", "uds", "reload", "workers"])
+def test_options_that_cannot_work_under_the_plugin_are_refused_saying_why(option):
+    from tauri_sidecar._run import _refuse_what_cannot_work
+
+    with pytest.raises(ValueError, match=f"does not take {option}=: "):
+        _refuse_what_cannot_work({option: 1})
 
 
 def test_a_graceful_timeout_the_plugin_would_cut_short_is_refused():

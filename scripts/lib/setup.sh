@@ -81,7 +81,7 @@ PACKAGE_VENV=python/.venv
 ensure_package_venv() {
   [ -x "$(venv_python "$PACKAGE_VENV")" ] || "$(system_python)" -m venv "$PACKAGE_VENV"
   "$(venv_python "$PACKAGE_VENV")" -m pip install --quiet --disable-pip-version-check \
-    -e "./python[uvicorn]" "uvicorn==0.54.0" "pytest>=8,<10" "mypy>=1.13,<2"
+    -e "./python[uvicorn,wsgi]" "uvicorn==0.54.0" "pytest>=8,<10" "mypy>=1.13,<2" "flask>=3,<4" "django>=5,<6"
 }
 
 # system_python: the Python 3 on PATH (`python3`; on Windows often only `python`).
@@ -102,7 +102,7 @@ check_package_floor() {
   local venv=target/python-floor
   [ -x "$(venv_python "$venv")" ] || "$(system_python)" -m venv "$venv"
   "$(venv_python "$venv")" -m pip install --quiet --disable-pip-version-check \
-    -e "./python[uvicorn]" "uvicorn==$UVICORN_FLOOR" "pytest>=8,<10"
+    -e "./python[uvicorn,wsgi]" "uvicorn==$UVICORN_FLOOR" "pytest>=8,<10" "flask>=3,<4" "django>=5,<6"
   "$(venv_python "$venv")" -m pytest -q python/tests
 }
 
@@ -126,7 +126,8 @@ assert importlib.resources.files("tauri_sidecar").joinpath("py.typed").is_file()
 print("wheel tauri_sidecar", tauri_sidecar.__version__, "installs and imports")'
   # The sdist's own tests, run from its unpacked tree against it installed.
   mkdir "$out/sdist" && tar -xzf "$out"/tauri_sidecar-*.tar.gz -C "$out/sdist" --strip-components 1
-  "$out/venv/bin/pip" install --quiet --disable-pip-version-check "$out/sdist[uvicorn]" "pytest>=8,<10"
+  "$out/venv/bin/pip" install --quiet --disable-pip-version-check "$out/sdist[uvicorn,wsgi]" \
+    "pytest>=8,<10" "flask>=3,<4" "django>=5,<6"
   (cd "$out/sdist" && ../venv/bin/python -m pytest -q -p no:cacheprovider tests | tail -1)
 }
 

@@ -2,13 +2,14 @@
 import os
 import socket
 import sys
-from typing import Any, Iterable, Optional
+import inspect
+from typing import Any, Iterable, Mapping, Optional, Union
 
 from ._contract import config
 from ._guard import guard
 from ._health import Ready, health
 from ._lifeline import watch_lifeline
-from ._types import ASGIApp
+from ._types import ASGIApp, WSGIApp
 
 #: systemd's socket-activation variables, read once and then removed, as sd_listen_fds(1) does.
 LISTEN_VARIABLES = ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
@@ -23,7 +24,7 @@ def line_buffered_output() -> None:
 
 
 def run(
-    app: ASGIApp,
+    app: Union[ASGIApp, WSGIApp],
     *,
     ready: Optional[Ready] = None,
     port: Optional[int] = None,
@@ -31,7 +32,8 @@ def run(
     log_level: str = "info",
     **uvicorn_options: Any,
 ) -> None:
-    """Serves the ASGI ``app`` until the plugin stops it.
+    """Serves ``app``, ASGI (FastAPI, Starlette, Django's ASGI handler) or WSGI (Flask,
+    Django's WSGI handler, through a2wsgi: ``tauri-sidecar[wsgi]``), until the plugin stops it.
 
     - On the socket the plugin handed over (``passSocket``), else on 127.0.0.1 and the port
       from the environment; outside the plugin on ``port``, ``$PORT`` or 8000.
@@ -44,8 +46,10 @@ def run(
     - Under the plugin, open connections (a streamed response, a WebSocket) get half of the
       plugin's ``shutdownTimeoutMs`` to end, then are closed, so that the app's own shutdown
       (the lifespan's) runs before the plugin would kill the process.
-    - ``uvicorn_options`` go to ``uvicorn.Config``.
+    - ``uvicorn_options`` go to ``uvicorn.Config``, except those that cannot work under the
+      plugin (``host``, ``fd``, ``uds``, ``reload``, ``workers``), which are refused, saying why.
     """
+    _refuse_what_cannot_work(uvicorn_options)
     try:
         import uvicorn
     except ImportError:
@@ -67,7 +71,7 @@ def run(
     # h11 refuses a request whose head passes 16 KiB; httptools, which uvicorn prefers when it
     # is installed, buffers a head of any size before the guard can look at it.
     uvicorn_options.setdefault("http", "h11")
-    served = guard(health(app, cfg.health_path, ready), cfg, origins)
+    served = guard(health(_as_asgi(app), cfg.health_path, ready), cfg, origins)
     server = uvicorn.Server(
         uvicorn.Config(served, host="127.0.0.1", port=cfg.port, log_level=log_level, **uvicorn_options)
     )
@@ -117,3 +121,44 @@ def inherited_socket(fd: int) -> socket.socket:
     for variable in LISTEN_VARIABLES:
         os.environ.pop(variable, None)
     return listener
+
+
+#: uvicorn options that cannot work under the plugin, and why.
+_REFUSED = {
+    "host": "the plugin reaches the server on 127.0.0.1, and any other address would open it "
+    "to the network",
+    "fd": "the plugin hands over its listening socket itself, with passSocket",
+    "uds": "the plugin reaches the server over TCP on 127.0.0.1",
+    "reload": "the plugin restarts the sidecar itself when its sources change (`watch`, in "
+    "development builds)",
+    "workers": "run() serves in one process, which the plugin supervises; run more processes as "
+    "sidecars of their own",
+}
+
+
+def _refuse_what_cannot_work(uvicorn_options: Mapping[str, Any]) -> None:
+    for option, why in _REFUSED.items():
+        if option in uvicorn_options:
+            raise ValueError(f"tauri_sidecar.run does not take {option}=: {why}")
+
+
+def _is_asgi(app: object) -> bool:
+    """Whether ``app`` is an ASGI callable (a coroutine function, or an object whose ``__call__``
+    is one), as uvicorn tells ASGI 3 from WSGI."""
+    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(
+        getattr(app, "__call__", None)
+    )
+
+
+def _as_asgi(app: Union[ASGIApp, WSGIApp]) -> ASGIApp:
+    """``app`` itself when it is ASGI; a WSGI app behind a2wsgi, which runs it in threads."""
+    if _is_asgi(app):
+        return app  # type: ignore[return-value]
+    try:
+        from a2wsgi import WSGIMiddleware
+    except ImportError:
+        raise SystemExit(
+            'tauri_sidecar.run serves a WSGI app (Flask, Django) with a2wsgi: '
+            'pip install "tauri-sidecar[wsgi]"'
+        ) from None
+    return WSGIMiddleware(app)  # type: ignore[arg-type, return-value]
