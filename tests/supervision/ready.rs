@@ -173,7 +173,10 @@ async fn a_child_that_daemonises_fails_its_start_with_a_hint() {
     let failed = until_state(&mut events, State::Failed).await;
     // The daemon left the process group (setsid), but carries the start's run tag: the teardown
     // of the exited start ended it.
-    assert!(gone(daemon as u32).await, "daemon {daemon} outlived the failed start");
+    assert!(
+        gone(daemon as u32).await,
+        "daemon {daemon} outlived the failed start"
+    );
     let error = failed.error.unwrap_or_default();
     assert!(
         error.contains("exited with status 0 before it became ready")
