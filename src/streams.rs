@@ -99,25 +99,57 @@ async fn forward<R: Runtime, T: IpcResponse + Clone + Send + 'static>(
     mut source: broadcast::Receiver<T>,
     channel: Channel<T>,
 ) {
+    let id = channel.id();
+    let held = DroppedOnMainThread::new(app.clone(), channel);
     loop {
         let payload = match source.recv().await {
             Ok(payload) => payload,
             Err(RecvError::Lagged(missed)) => {
-                log::warn!(
-                    "channel {}: {missed} messages dropped (slow page)",
-                    channel.id()
-                );
+                log::warn!("channel {id}: {missed} messages dropped (slow page)");
                 continue;
             }
             Err(RecvError::Closed) => return,
         };
         let (sent, done) = oneshot::channel();
-        let channel = channel.clone();
+        let channel = held.get().clone();
         let queued = app.run_on_main_thread(move || {
             let _ = sent.send(channel.send(payload).is_ok());
         });
         if queued.is_err() || !done.await.unwrap_or(false) {
             return; // the event loop or the page is gone
+        }
+    }
+}
+
+/// A page's channel, whose last clone must be dropped on the main thread: dropping it tells the
+/// page's side to forget the callback, which with Tauri's `tracing` feature waits for the main
+/// thread. A forwarding task that ends, or is aborted, while the main thread waits for the engine
+/// (the exit hooks stop the sidecars when the last window is gone) would otherwise block the
+/// engine's only worker for good.
+struct DroppedOnMainThread<R: Runtime, T: Send + 'static> {
+    app: AppHandle<R>,
+    channel: Option<Channel<T>>,
+}
+
+impl<R: Runtime, T: Send + 'static> DroppedOnMainThread<R, T> {
+    fn new(app: AppHandle<R>, channel: Channel<T>) -> Self {
+        Self {
+            app,
+            channel: Some(channel),
+        }
+    }
+
+    fn get(&self) -> &Channel<T> {
+        self.channel.as_ref().expect("present until dropped")
+    }
+}
+
+impl<R: Runtime, T: Send + 'static> Drop for DroppedOnMainThread<R, T> {
+    fn drop(&mut self) {
+        if let Some(channel) = self.channel.take() {
+            // Queued, never waited for; once the event loop has ended it is dropped here, and
+            // nothing waits for a main thread that is gone.
+            let _ = self.app.run_on_main_thread(move || drop(channel));
         }
     }
 }
