@@ -151,6 +151,25 @@ class ExampleApp(unittest.TestCase):
             self.assertIn(line, output, "uvicorn logged its graceful shutdown")
         log("SIGTERM: uvicorn shut down gracefully, no process of the sidecar is left")
 
+    def test_5_a_streamed_answer_and_a_websocket_and_a_graceful_stop_while_it_is_open(self):
+        shown = await_ready(self.session)
+        self.session.click("#stream-button")
+        streamed = self.session.wait_text("#stream-result", r"one word at a time $")
+        log(f"streamed: {streamed!r}")
+        self.session.click("#ws-button")
+        echoed = self.session.wait_text("#ws-result", r"^echo: hello over a WebSocket$")
+        log(f"WebSocket (the token in its subprotocol): {echoed!r}")
+        # The WebSocket stays open while the app is told to end: the sidecar still stops
+        # gracefully, its lifespan shutdown included, within the plugin's shutdown timeout.
+        app = self.the_app()
+        os.kill(app, signal.SIGTERM)
+        self.assertTrue(wait_exit(app), "the app ends on SIGTERM")
+        self.assert_no_sidecar_left(shown, within=0)
+        output = self.driver.output()
+        self.assertIn("Application shutdown complete", output, "the lifespan shutdown ran")
+        self.assertIn("stopped (exited after SIGTERM", output, "a graceful stop, not a kill")
+        log("SIGTERM with a WebSocket open: the sidecar stopped gracefully, nothing left")
+
     def test_3_sigkill_to_the_app_leaves_no_sidecar(self):
         shown = self.signal_the_ready_app(signal.SIGKILL)
         self.assert_no_sidecar_left(shown, within=SHORTLY_S)

@@ -70,6 +70,45 @@ $('echo-form').addEventListener('submit', async (event) => {
   }
 })
 
+// A streamed answer, shown as it arrives: `backendFetch` returns the Response as `fetch` does.
+$('stream-button').addEventListener('click', async () => {
+  $('stream-result').textContent = ''
+  try {
+    const response = await sidecar.backendFetch('/api/stream')
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
+    for (let part = await reader.read(); !part.done; part = await reader.read()) {
+      $('stream-result').textContent += part.value
+    }
+  } catch (error) {
+    problem('stream', error)
+  }
+})
+
+// One WebSocket, opened on the first message and kept open: the token travels in its
+// subprotocol, never in the URL.
+let socket = null
+$('ws-form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  try {
+    if (socket === null || socket.readyState > WebSocket.OPEN) {
+      socket = await sidecar.backendWebSocket('/ws/echo')
+      socket.onmessage = (message) => {
+        $('ws-result').textContent = message.data
+      }
+      socket.onclose = (closed) => {
+        $('ws-result').textContent += ` (closed: ${closed.code})`
+      }
+      await new Promise((opened, failed) => {
+        socket.onopen = opened
+        socket.onerror = () => failed(new Error('the WebSocket did not open'))
+      })
+    }
+    socket.send($('ws-input').value)
+  } catch (error) {
+    problem('websocket', error)
+  }
+})
+
 $('crash-button').addEventListener('click', async () => {
   $('health').textContent = '…'
   // The backend exits while answering; the failed request is expected.
