@@ -25,6 +25,9 @@ mod restart;
 mod socket;
 mod spawn;
 mod stop;
+// Linux only: who holds a listening socket comes from sock_diag and /proc.
+#[cfg(target_os = "linux")]
+mod strangers;
 // Linux only: process groups and start times read from /proc, pidfds.
 #[cfg(target_os = "linux")]
 mod survivors;

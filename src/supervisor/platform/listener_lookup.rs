@@ -24,6 +24,15 @@ pub enum Listener {
     Absent,
 }
 
+/// Which socket listens, and whose it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketHolder {
+    /// The socket's inode (`socket:[<inode>]` among a process's descriptors).
+    pub inode: u32,
+    /// The uid of the socket's owner.
+    pub uid: u32,
+}
+
 /// A netlink socket for repeated lookups of one port.
 #[derive(Debug)]
 pub struct ListenerLookup {
@@ -67,6 +76,14 @@ impl ListenerLookup {
     /// One lookup. `Err` when the kernel cannot answer (no `inet_diag` support, a sandbox that
     /// forbids netlink): the caller falls back to connect attempts.
     pub fn look(&mut self) -> io::Result<Listener> {
+        Ok(match self.holder()? {
+            Some(_) => Listener::Found,
+            None => Listener::Absent,
+        })
+    }
+
+    /// The listening socket's inode and its owner's uid, if one listens.
+    pub fn holder(&mut self) -> io::Result<Option<SocketHolder>> {
         self.socket.send(&self.request, 0)?;
         let size = self.socket.recv(&mut &mut self.answer[..], 0)?;
         let message = NetlinkMessage::<SockDiagMessage>::deserialize(&self.answer[..size])
@@ -75,14 +92,17 @@ impl ListenerLookup {
             NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(response))
                 if response.header.state == TCP_LISTEN =>
             {
-                Ok(Listener::Found)
+                Ok(Some(SocketHolder {
+                    inode: response.header.inode,
+                    uid: response.header.uid,
+                }))
             }
             NetlinkPayload::Error(error) => match error.code.map(|code| code.get()) {
-                Some(NO_SUCH_SOCKET) => Ok(Listener::Absent),
+                Some(NO_SUCH_SOCKET) => Ok(None),
                 Some(code) => Err(io::Error::from_raw_os_error(-code)),
-                None => Ok(Listener::Absent),
+                None => Ok(None),
             },
-            _ => Ok(Listener::Absent),
+            _ => Ok(None),
         }
     }
 }
@@ -103,6 +123,25 @@ mod tests {
             drop(listener);
             assert_eq!(lookup.look().unwrap(), Listener::Absent, "{address}");
         }
+    }
+
+    #[test]
+    fn the_holder_is_the_listening_socket_of_this_process_and_user() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let holder = ListenerLookup::new(port)
+            .unwrap()
+            .holder()
+            .unwrap()
+            .unwrap();
+        // SAFETY: getuid cannot fail.
+        assert_eq!(holder.uid, unsafe { libc::getuid() });
+        let mine = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .flatten()
+            .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+            .any(|target| target.to_string_lossy() == format!("socket:[{}]", holder.inode));
+        assert!(mine, "socket:[{}] is this process's", holder.inode);
     }
 
     #[test]

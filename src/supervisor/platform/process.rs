@@ -36,6 +36,24 @@ pub fn signal_of(status: &ExitStatus) -> Option<i32> {
     os::signal_of(status)
 }
 
+pub use os::ListenerCheck;
+
+/// Who holds the socket that listens on a sidecar's port. Only Linux tells (elsewhere every
+/// answer is `Unknown`, and the other variants are never made).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+pub enum ListenerHolder {
+    /// A process of the sidecar's tree.
+    Sidecar,
+    /// Another process, of user `uid`: it took the port before the sidecar.
+    Stranger {
+        /// Its owner.
+        uid: u32,
+    },
+    /// The OS does not tell.
+    Unknown,
+}
+
 /// What to execute. `Debug` shows the names of the environment variables, not their values,
 /// one of which may be a token.
 pub struct LaunchPlan {
@@ -134,6 +152,11 @@ impl SidecarProcess {
             },
             pipes,
         ))
+    }
+
+    /// What tells whether a listening socket is this tree's.
+    pub fn listener_check(&self) -> ListenerCheck {
+        self.tree.listener_check(self.pid)
     }
 
     /// Process id of the direct child (on Unix also the process group id).

@@ -41,6 +41,17 @@ pub enum UnrequestedEnd {
         /// The count and the last probe's result.
         reason: String,
     },
+    /// Another process listened on the port before the sidecar did: nothing was sent to it.
+    PortTaken(Stranger),
+}
+
+/// A process that is not the sidecar's listens on its port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stranger {
+    /// The port.
+    pub port: u16,
+    /// The uid of the process that listens.
+    pub uid: u32,
 }
 
 /// The restart policy's view of `end`, and the reason a user reads in `status.error`. The reason
@@ -108,6 +119,13 @@ pub fn explain(
             ),
         ),
         UnrequestedEnd::Unhealthy { reason } => (Ending::Failure, reason.clone()),
+        UnrequestedEnd::PortTaken(Stranger { port, uid }) => (
+            Ending::Failure,
+            format!(
+                "another process (uid {uid}) listens on port {port}, not the sidecar: no probe, \
+                 and so no token, was sent to it"
+            ),
+        ),
     };
     (ending, format!("{what}{}", stderr_quote(stderr_tail)))
 }

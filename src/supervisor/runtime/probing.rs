@@ -7,9 +7,11 @@ use tokio::sync::Notify;
 use tokio::time::{sleep, timeout, Instant};
 
 use crate::supervisor::platform::port_watch::PortWatch;
+use crate::supervisor::platform::process::{ListenerCheck, ListenerHolder};
 use crate::supervisor::platform::{probe, token};
 use crate::supervisor::policy::health_verdict::{judge, Verdict};
 use crate::supervisor::policy::ready_schedule::{connect_retry_delay, not_ready_retry_delay};
+use crate::supervisor::policy::run_end::Stranger;
 use crate::supervisor::spec::HealthSpec;
 
 /// Where and how to probe one start of a sidecar. `Debug` shows `[token]` for the token.
@@ -84,8 +86,15 @@ impl ProbeTarget {
     /// 1 ms from then; once it answers "not ready", output no longer does (a server that logs every
     /// request would otherwise be probed in a storm).
     /// On a held socket the request simply waits in the backlog until the server serves: no
-    /// connect attempts, and no timeout but the caller's startup timeout.
-    pub async fn until_ready(&self, output_seen: &Notify, last_failure: &mut String) {
+    /// connect attempts, and no timeout but the caller's startup timeout. Otherwise, before the
+    /// first request, which carries the token, `listener` must not find the port held by another
+    /// process than the sidecar's: then `Err` says so, and nothing was sent.
+    pub async fn until_ready(
+        &self,
+        output_seen: &Notify,
+        last_failure: &mut String,
+        listener: &ListenerCheck,
+    ) -> Result<(), Stranger> {
         let answer_within = if self.socket_passed {
             Duration::from_secs(24 * 3600)
         } else {
@@ -93,6 +102,7 @@ impl ProbeTarget {
         };
         let started = Instant::now();
         let mut not_ready_answers = 0;
+        let mut holder_checked = self.socket_passed;
         loop {
             let stream = match self.connect().await {
                 Ok(stream) => stream,
@@ -108,8 +118,17 @@ impl ProbeTarget {
                     }
                 }
             };
+            if !holder_checked {
+                if let ListenerHolder::Stranger { uid } = listener.holder(self.port) {
+                    return Err(Stranger {
+                        port: self.port,
+                        uid,
+                    });
+                }
+                holder_checked = true;
+            }
             let delay = match timeout(answer_within, self.ask(stream)).await {
-                Ok(Ok(())) => return,
+                Ok(Ok(())) => return Ok(()),
                 Ok(Err(reason)) => {
                     *last_failure = reason;
                     not_ready_answers += 1;

@@ -257,11 +257,12 @@ impl SidecarTask {
     async fn until_ready(&mut self, attempt: &mut Attempt) -> Option<End> {
         let deadline = Instant::now() + self.spec.startup_timeout;
         let mut last_probe = String::from("no probe finished yet");
-        let mut ready = Box::pin(
-            attempt
-                .target
-                .until_ready(&attempt.output_seen, &mut last_probe),
-        );
+        let listener = attempt.process.listener_check();
+        let mut ready = Box::pin(attempt.target.until_ready(
+            &attempt.output_seen,
+            &mut last_probe,
+            &listener,
+        ));
         let mut timed_out = false;
         let end = loop {
             tokio::select! {
@@ -270,7 +271,9 @@ impl SidecarTask {
                     break Some(end);
                 },
                 status = attempt.process.wait() => break Some(exited(status, false)),
-                _ = &mut ready => break None,
+                probed = &mut ready => break probed.err().map(|stranger| {
+                    End::Unrequested(UnrequestedEnd::PortTaken(stranger))
+                }),
                 _ = sleep_until(deadline) => {
                     timed_out = true;
                     break None;

@@ -14,7 +14,9 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::time::Instant;
 
+use super::listener_lookup::ListenerLookup;
 use super::parent_death::KillOnParentDeath;
+use super::process::ListenerHolder;
 
 /// How many sweeps a kill makes at most: a process that forks while the sweep kills it leaves a
 /// child that the next sweep finds.
@@ -79,6 +81,54 @@ impl Descendants {
         };
         tokio::time::timeout_at(deadline, all).await.is_ok()
     }
+}
+
+/// Tells whether the socket that listens on a port is one of the run's: the probe that carries
+/// the token is sent only to the sidecar, never to a process that took the port before it.
+#[derive(Debug, Clone)]
+pub struct ListenerCheck {
+    pgid: u32,
+    tag: String,
+}
+
+impl ListenerCheck {
+    /// For the run of group `pgid`, tagged `tag`.
+    pub fn new(pgid: u32, tag: &str) -> Self {
+        Self {
+            pgid,
+            tag: tag.to_owned(),
+        }
+    }
+
+    /// Who holds the socket listening on `127.0.0.1:<port>`: the kernel names its inode and
+    /// owner (`sock_diag`), and the run's processes are searched for that inode.
+    pub fn holder(&self, port: u16) -> ListenerHolder {
+        let holder = match ListenerLookup::new(port).and_then(|mut lookup| lookup.holder()) {
+            Ok(Some(holder)) => holder,
+            // An IPv6-only socket, or no netlink: nothing to tell.
+            _ => return ListenerHolder::Unknown,
+        };
+        let socket = format!("socket:[{}]", holder.inode);
+        let ours = scan(self.pgid, &self.tag)
+            .into_iter()
+            .any(|(pid, _, _)| holds(pid, &socket));
+        if ours {
+            ListenerHolder::Sidecar
+        } else {
+            ListenerHolder::Stranger { uid: holder.uid }
+        }
+    }
+}
+
+/// Whether process `pid` has a descriptor open on `socket` (`socket:[<inode>]`).
+fn holds(pid: u32, socket: &str) -> bool {
+    let Ok(descriptors) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    descriptors
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .any(|target| target.as_os_str() == socket)
 }
 
 /// SIGKILL to every process outside group `pgid` that carries `tag`, sweep after sweep until a

@@ -11,6 +11,8 @@ use process_wrap::tokio::CommandWrap;
 use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
 use tokio::time::Instant;
 
+use super::process::ListenerHolder;
+
 /// How many sweeps a kill makes at most.
 const KILL_SWEEPS: usize = 20;
 
@@ -44,6 +46,23 @@ impl Descendants {
     /// Not awaited without pidfds: true at once.
     pub async fn exited_by(&self, _deadline: Instant) -> bool {
         true
+    }
+}
+
+/// Cannot tell who holds a listening socket here (no `sock_diag`): the probe goes to whatever
+/// listens on the port.
+#[derive(Debug, Clone)]
+pub struct ListenerCheck;
+
+impl ListenerCheck {
+    /// For the run of group `pgid`, tagged `tag`.
+    pub fn new(_pgid: u32, _tag: &str) -> Self {
+        Self
+    }
+
+    /// Always [`ListenerHolder::Unknown`].
+    pub fn holder(&self, _port: u16) -> ListenerHolder {
+        ListenerHolder::Unknown
     }
 }
 

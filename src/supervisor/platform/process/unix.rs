@@ -36,6 +36,7 @@ pub struct Tree {
 
 /// What a stop waits for besides the main process: the rest of the group, and the escaped.
 pub use crate::supervisor::platform::descendants::Descendants as Rest;
+pub use crate::supervisor::platform::descendants::ListenerCheck;
 
 impl Tree {
     /// Tags `plan`'s environment with a fresh run tag, and with a socket to pass, runs it behind
@@ -82,6 +83,11 @@ impl Tree {
         }
         rest.signal_escaped(Signal::SIGTERM);
         rest
+    }
+
+    /// What tells whether a listening socket is the run's (group `pid`, this tag).
+    pub fn listener_check(&self, pid: u32) -> ListenerCheck {
+        ListenerCheck::new(pid, &self.tag)
     }
 
     /// SIGKILL to the group (the watchdog included), then to every process that left it.

@@ -10,11 +10,23 @@ use process_wrap::tokio::{ChildWrapper, CommandWrap, CreationFlags, JobObject};
 use tokio::time::Instant;
 use windows::Win32::System::Threading::CREATE_NO_WINDOW;
 
-use super::LaunchPlan;
+use super::{LaunchPlan, ListenerHolder};
 
 /// No signal ends a process on Windows: an exit has a status.
 pub fn signal_of(_status: &ExitStatus) -> Option<i32> {
     None
+}
+
+/// Cannot tell who holds a listening socket here (no look-up is made): the probe goes to
+/// whatever listens on the port.
+#[derive(Debug, Clone)]
+pub struct ListenerCheck;
+
+impl ListenerCheck {
+    /// Always [`ListenerHolder::Unknown`].
+    pub fn holder(&self, _port: u16) -> ListenerHolder {
+        ListenerHolder::Unknown
+    }
 }
 
 /// Nothing beside the job, which the child wrapper holds.
@@ -48,6 +60,11 @@ impl Tree {
     pub fn wrap(&self, command: &mut CommandWrap, _plan: &LaunchPlan) {
         command.wrap(CreationFlags(CREATE_NO_WINDOW));
         command.wrap(JobObject);
+    }
+
+    /// See [`ListenerCheck`].
+    pub fn listener_check(&self, _pid: u32) -> ListenerCheck {
+        ListenerCheck
     }
 
     /// Nothing to send: the lifeline, already closed, is the request.
