@@ -6,7 +6,7 @@ use tauri::ipc::Channel;
 use tauri::{command, AppHandle, Manager, Runtime, Webview};
 
 use crate::error::Result;
-use crate::models::{BackendInfo, LogEntry, LogLine, Status};
+use crate::models::{status_for_page, BackendInfo, LogEntry, LogLine, Status};
 use crate::streams::Streams;
 use crate::supervisor::SidecarHandle;
 use crate::SidecarExt;
@@ -32,7 +32,8 @@ pub(crate) fn get_backend<R: Runtime>(
 
 #[command]
 pub(crate) fn status<R: Runtime>(app: AppHandle<R>, name: Option<String>) -> Result<Vec<Status>> {
-    app.sidecars().status(name.as_deref())
+    let statuses = app.sidecars().status(name.as_deref())?;
+    Ok(statuses.into_iter().map(status_for_page).collect())
 }
 
 #[command]
@@ -67,7 +68,14 @@ pub(crate) fn watch_status<R: Runtime>(
     name: Option<String>,
     on_status: Channel<Status>,
 ) -> Result<()> {
-    watch(&app, &webview, name, on_status, SidecarHandle::subscribe)
+    watch(
+        &app,
+        &webview,
+        name,
+        on_status,
+        SidecarHandle::subscribe,
+        status_for_page,
+    )
 }
 
 /// Streams every output line of sidecar `name` (of all when omitted) to `on_line`.
@@ -78,16 +86,25 @@ pub(crate) fn watch_logs<R: Runtime>(
     name: Option<String>,
     on_line: Channel<LogLine>,
 ) -> Result<()> {
-    watch(&app, &webview, name, on_line, SidecarHandle::subscribe_logs)
+    watch(
+        &app,
+        &webview,
+        name,
+        on_line,
+        SidecarHandle::subscribe_logs,
+        |line| line,
+    )
 }
 
-/// Streams what `source` gives of sidecar `name` (of all) to `channel` of `webview`.
+/// Streams what `source` gives of sidecar `name` (of all) to `channel` of `webview`, each as
+/// `for_page` shows it.
 fn watch<R: Runtime, T: tauri::ipc::IpcResponse + Clone + Send + 'static>(
     app: &AppHandle<R>,
     webview: &Webview<R>,
     name: Option<String>,
     channel: Channel<T>,
     source: fn(&SidecarHandle) -> tokio::sync::broadcast::Receiver<T>,
+    for_page: fn(T) -> T,
 ) -> Result<()> {
     let sidecars = app.sidecars();
     let sources = sidecars
@@ -97,7 +114,7 @@ fn watch<R: Runtime, T: tauri::ipc::IpcResponse + Clone + Send + 'static>(
         .collect();
     let runtime = sidecars.runtime().handle();
     app.state::<Streams>()
-        .watch(app, runtime, webview.label(), channel, sources);
+        .watch(app, runtime, webview.label(), channel, sources, for_page);
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! The plugin's error: one enum, serialized for JavaScript as `{ kind, message }` with stable kinds.
+//! The plugin's error: one enum, serialized for JavaScript as `{ kind, message }` with stable
+//! kinds; the message a page gets does not quote the sidecar's output.
 
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
@@ -46,10 +47,40 @@ impl Serialize for Error {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("Error", 2)?;
         s.serialize_field("kind", self.kind())?;
-        s.serialize_field("message", &self.to_string())?;
+        // For a page: the sidecar's output is the logs permission's, not every caller's.
+        let message = self.to_string();
+        s.serialize_field("message", crate::supervisor::without_output(&message))?;
         s.end()
     }
 }
 
 /// Result of the plugin's operations.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_gets_the_reason_without_the_sidecars_output() {
+        let failed = Error::Sidecar(SupervisorError::Failed {
+            name: "api".into(),
+            reason: "exited with status 3 before it became ready; last stderr: key=s3cr3t".into(),
+        });
+        assert!(failed.to_string().contains("key=s3cr3t"), "Rust callers get it all");
+        let json = serde_json::to_value(&failed).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "failed",
+                "message": "sidecar `api` failed: exited with status 3 before it became ready"})
+        );
+    }
+
+    #[test]
+    fn a_streamed_or_returned_status_does_not_quote_the_output_either() {
+        let mut status = crate::supervisor::Status::stopped("api");
+        status.error = Some("exited with status 1 while ready; last stderr: a | b".into());
+        let shown = crate::models::status_for_page(status);
+        assert_eq!(shown.error.as_deref(), Some("exited with status 1 while ready"));
+    }
+}

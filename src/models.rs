@@ -18,6 +18,15 @@ pub struct BackendInfo {
     pub token: Option<String>,
 }
 
+/// `status` as a page sees it: `error` without its quote of the sidecar's output, which is for
+/// pages with the logs permission (`logs`, `onLog`).
+pub fn status_for_page(mut status: Status) -> Status {
+    if let Some(error) = &status.error {
+        status.error = Some(crate::supervisor::without_output(error).to_owned());
+    }
+    status
+}
+
 /// One line returned by `logs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

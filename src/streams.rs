@@ -39,6 +39,7 @@ impl Streams {
         owner: &str,
         channel: Channel<T>,
         sources: Vec<broadcast::Receiver<T>>,
+        for_page: fn(T) -> T,
     ) {
         let key: Key = (owner.to_owned(), channel.id());
         // Held while the tasks are spawned: one that ends at once removes its entry after it is in.
@@ -46,7 +47,7 @@ impl Streams {
         let tasks: Vec<AbortHandle> = sources
             .into_iter()
             .map(|source| {
-                let forwarding = forward(app.clone(), source, channel.clone());
+                let forwarding = forward(app.clone(), source, channel.clone(), for_page);
                 let (streams, key) = (self.running.clone(), key.clone());
                 let stream = async move {
                     forwarding.await;
@@ -98,12 +99,13 @@ async fn forward<R: Runtime, T: IpcResponse + Clone + Send + 'static>(
     app: AppHandle<R>,
     mut source: broadcast::Receiver<T>,
     channel: Channel<T>,
+    for_page: fn(T) -> T,
 ) {
     let id = channel.id();
     let held = DroppedOnMainThread::new(app.clone(), channel);
     loop {
         let payload = match source.recv().await {
-            Ok(payload) => payload,
+            Ok(payload) => for_page(payload),
             Err(RecvError::Lagged(missed)) => {
                 log::warn!("channel {id}: {missed} messages dropped (slow page)");
                 continue;
@@ -191,6 +193,7 @@ mod tests {
             "main",
             first,
             vec![source.subscribe()],
+            |x| x,
         );
         source.send(1).unwrap();
         source.send(2).unwrap();
@@ -237,6 +240,7 @@ mod tests {
             "main",
             old_page,
             vec![source.subscribe()],
+            |x| x,
         );
         streams.watch(
             app.handle(),
@@ -244,6 +248,7 @@ mod tests {
             "other",
             other_window,
             vec![source.subscribe()],
+            |x| x,
         );
         streams.end_page("main");
         assert_eq!(streams.count(), 1, "the entry of the page is gone");
@@ -268,6 +273,7 @@ mod tests {
             "main",
             channel,
             vec![source.subscribe()],
+            |x| x,
         );
         drop(source); // the sidecars are gone: the forwarding ends by itself
         let deadline = std::time::Instant::now() + PATIENCE;
@@ -294,6 +300,7 @@ mod tests {
             "main",
             channel,
             vec![source.subscribe()],
+            |x| x,
         );
         streams.unwatch("other-window", id);
         source.send(7).unwrap();

@@ -23,6 +23,7 @@ mod status;
 
 pub use error::SupervisorError;
 pub use platform::ledger::Survivor;
+pub use policy::run_end::without_output;
 pub use report::echo_to_terminal;
 pub use runtime::{SidecarHandle, Supervisor};
 pub use spec::{HealthSpec, RestartPolicy, RestartSpec, SidecarSpec, DEFAULT_TOKEN_ENV};

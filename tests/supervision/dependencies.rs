@@ -142,6 +142,31 @@ async fn starting_a_dependent_starts_its_stopped_dependency_and_tells_it_where_i
 }
 
 #[tokio::test]
+async fn a_dependent_that_prints_its_dependencys_token_has_it_redacted() {
+    let mut db = spec("db", "serves_ok.py");
+    db.token_env = Some("DB_TOKEN".into());
+    db.autostart = false;
+    let mut api = spec("api", "prints_its_environment.py");
+    api.depends_on = vec!["db".into()];
+    api.autostart = false;
+    api.env
+        .insert("PRINT_VARIABLES".into(), "SIDECAR_DB_TOKEN".into());
+    let group = Supervisor::new(vec![api, db]).unwrap();
+    let (api, db) = (group.get("api").unwrap(), group.get("db").unwrap());
+    let mut lines = api.subscribe_logs();
+    patiently(api.start()).await.unwrap();
+    let line = until_line(&mut lines, |l| l.starts_with("SIDECAR_DB_TOKEN=")).await;
+    assert_eq!(line, "SIDECAR_DB_TOKEN=[token]");
+    api.wait_ready(Some(PATIENCE)).await.unwrap();
+    let token = db.backend().unwrap().token.unwrap();
+    assert!(
+        api.logs(100).iter().all(|l| !l.line.contains(&token)),
+        "the dependency's token is in the dependent's logs"
+    );
+    patiently(group.stop_all()).await;
+}
+
+#[tokio::test]
 async fn stopping_a_dependency_stops_its_dependents_first_and_a_start_brings_both_back() {
     let (_group, api, db) = api_on_db();
     patiently(api.start()).await.unwrap();

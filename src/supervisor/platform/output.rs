@@ -1,5 +1,5 @@
 //! Reads a child's output pipe to the end, always, splitting it into lines of bounded length with
-//! the sidecar's token removed. A child whose pipe is not drained blocks once the pipe is full; one
+//! the secrets of its environment (its token, its dependencies') removed. A child whose pipe is not drained blocks once the pipe is full; one
 //! endless line must not grow memory without bound; the token is removed before a line is cut, so
 //! that no part of one that straddles the cut survives.
 
@@ -14,14 +14,14 @@ pub const MAX_LINE_BYTES: usize = 16 * 1024;
 pub const CUT_MARK: &str = " …[line cut]";
 
 /// Reads `pipe` until EOF (or a read error) and calls `on_line` for every line, without its
-/// line ending and with every occurrence of `secret` replaced by `[token]`; invalid UTF-8 is
-/// replaced.
+/// line ending and with every occurrence of each of `secrets` replaced by `[token]`; invalid
+/// UTF-8 is replaced.
 pub async fn drain_lines(
     mut pipe: impl AsyncRead + Unpin,
-    secret: Option<String>,
+    secrets: Vec<String>,
     mut on_line: impl FnMut(String),
 ) {
-    let mut splitter = LineSplitter::redacting(secret);
+    let mut splitter = LineSplitter::redacting(secrets);
     let mut chunk = vec![0u8; 8 * 1024];
     loop {
         match pipe.read(&mut chunk).await {
@@ -32,13 +32,13 @@ pub async fn drain_lines(
     splitter.finish(&mut on_line);
 }
 
-/// Splits a byte stream into bounded lines. `Debug` shows `[token]` for the secret.
+/// Splits a byte stream into bounded lines. `Debug` shows how many secrets, not them.
 #[derive(Default)]
 pub struct LineSplitter {
     line: Vec<u8>,
     cut: bool,
-    /// Removed from every line; lines are kept this much longer until it is.
-    secret: Option<Vec<u8>>,
+    /// Removed from every line; lines are kept as much longer as the longest until they are.
+    secrets: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for LineSplitter {
@@ -46,16 +46,20 @@ impl std::fmt::Debug for LineSplitter {
         f.debug_struct("LineSplitter")
             .field("line_bytes", &self.line.len())
             .field("cut", &self.cut)
-            .field("secret", &super::token::hidden(&self.secret))
+            .field("secrets", &self.secrets.len())
             .finish()
     }
 }
 
 impl LineSplitter {
-    /// A splitter that replaces `secret` in every line by `[token]`.
-    pub fn redacting(secret: Option<String>) -> Self {
+    /// A splitter that replaces each of `secrets` in every line by `[token]`.
+    pub fn redacting(secrets: Vec<String>) -> Self {
         Self {
-            secret: secret.filter(|s| !s.is_empty()).map(String::into_bytes),
+            secrets: secrets
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .map(String::into_bytes)
+                .collect(),
             ..Self::default()
         }
     }
@@ -63,7 +67,7 @@ impl LineSplitter {
     /// How many bytes of a line are kept before redaction: a secret that begins before the cut
     /// must be whole to be found.
     fn keep(&self) -> usize {
-        MAX_LINE_BYTES + self.secret.as_ref().map_or(0, Vec::len)
+        MAX_LINE_BYTES + self.secrets.iter().map(Vec::len).max().unwrap_or(0)
     }
 
     /// Feeds bytes; calls `on_line` for each completed line.
@@ -96,10 +100,10 @@ impl LineSplitter {
         if self.line.last() == Some(&b'\r') {
             self.line.pop();
         }
-        let mut line = match &self.secret {
-            Some(secret) => redact(&self.line, secret),
-            None => std::mem::take(&mut self.line),
-        };
+        let mut line = std::mem::take(&mut self.line);
+        for secret in &self.secrets {
+            line = redact(&line, secret);
+        }
         let cut = self.cut || line.len() > MAX_LINE_BYTES;
         line.truncate(MAX_LINE_BYTES);
         let mut text = String::from_utf8_lossy(&line).into_owned();
@@ -144,7 +148,7 @@ mod tests {
         line.extend_from_slice(b" and again ");
         line.extend_from_slice(token.as_bytes());
         line.push(b'\n');
-        let mut s = LineSplitter::redacting(Some(token.clone()));
+        let mut s = LineSplitter::redacting(vec![token.clone()]);
         let mut out = Vec::new();
         s.push(&line, &mut |l| out.push(l));
         assert_eq!(out.len(), 1);

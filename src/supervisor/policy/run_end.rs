@@ -153,12 +153,21 @@ fn describe(exit: &Exit) -> String {
     }
 }
 
+/// Where a reason's quote of the sidecar's output begins.
+const OUTPUT_QUOTE: &str = "; last stderr: ";
+
 fn stderr_quote(tail: &[String]) -> String {
     if tail.is_empty() {
         String::from("; no stderr output")
     } else {
-        format!("; last stderr: {}", tail.join(" | "))
+        format!("{OUTPUT_QUOTE}{}", tail.join(" | "))
     }
+}
+
+/// `reason` without its quote of the sidecar's output (the last stderr lines), which may say
+/// more than whoever reads the reason may see: the output is the logs permission's.
+pub fn without_output(reason: &str) -> &str {
+    reason.split(OUTPUT_QUOTE).next().unwrap_or(reason)
 }
 
 #[cfg(test)]

@@ -64,12 +64,31 @@ fn environment(
     env
 }
 
-/// Starts draining stdout and stderr into `shared`, with `token` redacted; the `Notify` is
+/// The secrets of the sidecar's environment, to be removed from its output: its own token, and
+/// the tokens of its dependencies (`extra_env`), which a dependent may print as well.
+fn secrets_of(
+    spec: &SidecarSpec,
+    extra_env: &[(String, OsString)],
+    token: Option<&str>,
+) -> Vec<String> {
+    let dependency_tokens: Vec<String> = spec
+        .depends_on
+        .iter()
+        .map(|name| contract::dependency_variables(name).1)
+        .collect();
+    let theirs = extra_env
+        .iter()
+        .filter(|(name, _)| dependency_tokens.contains(name))
+        .map(|(_, value)| value.to_string_lossy().into_owned());
+    token.map(str::to_owned).into_iter().chain(theirs).collect()
+}
+
+/// Starts draining stdout and stderr into `shared`, with `secrets` redacted; the `Notify` is
 /// told of every line.
 fn drain_output(
     shared: &Arc<Shared>,
     pipes: OutputPipes,
-    token: Option<&str>,
+    secrets: Vec<String>,
 ) -> (Arc<Notify>, Vec<JoinHandle<()>>) {
     let output_seen = Arc::new(Notify::new());
     let pipes: [(Stream, Box<dyn AsyncRead + Unpin + Send>); 2] = [
@@ -80,8 +99,7 @@ fn drain_output(
         .into_iter()
         .map(|(stream, pipe)| {
             let (shared, seen) = (shared.clone(), output_seen.clone());
-            let secret = token.map(str::to_owned);
-            tokio::spawn(drain_lines(pipe, secret, move |line| {
+            tokio::spawn(drain_lines(pipe, secrets.clone(), move |line| {
                 shared.record_line(LogLine {
                     name: shared.name.clone(),
                     stream,
@@ -143,6 +161,7 @@ impl Attempt {
                     format!("cannot pass the listening socket: {e}"),
                 )
             })?;
+        let secrets = secrets_of(spec, &extra_env, token.as_deref());
         let plan = LaunchPlan {
             program: spec.program.clone(),
             args: spec.args.clone(),
@@ -160,7 +179,7 @@ impl Attempt {
             (spawn_failure(&e), reason)
         })?;
         shared.begin_run();
-        let (output_seen, drains) = drain_output(shared, pipes, token.as_deref());
+        let (output_seen, drains) = drain_output(shared, pipes, secrets);
         shared.set_backend(Some(Backend {
             url: url(port),
             port,
