@@ -80,6 +80,7 @@ export type PluginErrorKind =
   | 'unknownSidecar'
   | 'nameRequired'
   | 'notReady'
+  | 'notExposed'
   | 'failed'
   | 'stopped'
   | 'timeout'

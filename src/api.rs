@@ -2,6 +2,7 @@
 //! JavaScript get the same operations. Every operation runs on the engine's own runtime, so it
 //! can be awaited from any executor.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,15 +19,42 @@ const MAX_LOG_LINES: usize = 10_000;
 #[derive(Debug, Clone)]
 pub struct Sidecars {
     supervisor: Arc<Supervisor>,
+    /// Sidecars whose URL and token pages never get (`"expose": false`).
+    internal: Arc<BTreeSet<String>>,
     // Declared last: dropped after the supervisor, whose tasks it runs.
     runtime: Arc<EngineRuntime>,
 }
 
 impl Sidecars {
-    pub(crate) fn new(supervisor: Arc<Supervisor>, runtime: Arc<EngineRuntime>) -> Self {
+    pub(crate) fn new(
+        supervisor: Arc<Supervisor>,
+        runtime: Arc<EngineRuntime>,
+        internal: BTreeSet<String>,
+    ) -> Self {
         Self {
             supervisor,
+            internal: Arc::new(internal),
             runtime,
+        }
+    }
+
+    /// The sidecar whose URL and token a page asks for: `name`, or the only exposed one when
+    /// `name` is `None`. An internal sidecar (`"expose": false`) is refused.
+    pub(crate) fn exposed(&self, name: Option<&str>) -> Result<String> {
+        match name {
+            Some(name) if self.internal.contains(name) => Err(Error::NotExposed(name.to_owned())),
+            Some(name) => Ok(self.supervisor.get(name)?.name().to_owned()),
+            None => {
+                let exposed: Vec<&str> = self
+                    .all()
+                    .map(SidecarHandle::name)
+                    .filter(|n| !self.internal.contains(*n))
+                    .collect();
+                match exposed.as_slice() {
+                    [only] => Ok((*only).to_owned()),
+                    _ => Err(Error::NameRequired(exposed.len())),
+                }
+            }
         }
     }
 

@@ -17,8 +17,9 @@ pub(crate) async fn get_backend_url<R: Runtime>(
     name: Option<String>,
     timeout_ms: Option<u64>,
 ) -> Result<String> {
+    let name = app.sidecars().exposed(name.as_deref())?;
     app.sidecars()
-        .backend_url(name.as_deref(), timeout_ms.map(Duration::from_millis))
+        .backend_url(Some(&name), timeout_ms.map(Duration::from_millis))
         .await
 }
 
@@ -27,7 +28,8 @@ pub(crate) fn get_backend<R: Runtime>(
     app: AppHandle<R>,
     name: Option<String>,
 ) -> Result<BackendInfo> {
-    app.sidecars().backend(name.as_deref())
+    let name = app.sidecars().exposed(name.as_deref())?;
+    app.sidecars().backend(Some(&name))
 }
 
 #[command]

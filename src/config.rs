@@ -68,6 +68,9 @@ pub struct SidecarConfig {
     pub depends_on: Vec<String>,
     /// Output lines kept for `logs`.
     pub log_lines: Option<usize>,
+    /// Whether pages may have its URL and token (`getBackendUrl`, `getBackend`, `backendFetch`);
+    /// `false` for an internal sidecar, such as a dependency that only other sidecars call.
+    pub expose: Option<bool>,
     /// In development builds, restart `dev` when a file matching these globs (relative to its
     /// working directory) changes: `false`, `true` or a list; the default is `["**/*.py"]`.
     pub watch: Option<WatchConfig>,
@@ -232,6 +235,17 @@ pub fn parse(value: serde_json::Value) -> Result<Config, Vec<String>> {
         };
         vec![format!("{at}: {}", e.inner())]
     })
+}
+
+impl Config {
+    /// The sidecars that pages never get the URL and token of (`"expose": false`).
+    pub fn internal(&self) -> std::collections::BTreeSet<String> {
+        self.sidecars
+            .iter()
+            .filter(|(_, c)| c.expose == Some(false))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
 }
 
 /// Converts every configured sidecar into an engine spec, adds `extra` (the sidecars of

@@ -19,6 +19,11 @@ pub enum Error {
     /// The sidecar is not ready right now.
     #[error("sidecar `{0}` is not ready")]
     NotReady(String),
+    /// A page asked for the URL or token of an internal sidecar.
+    #[error(
+        "sidecar `{0}` is internal (\"expose\": false): pages get neither its URL nor its token"
+    )]
+    NotExposed(String),
     /// An I/O error while setting up.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -38,6 +43,7 @@ impl Error {
             },
             Error::NameRequired(_) => "nameRequired",
             Error::NotReady(_) => "notReady",
+            Error::NotExposed(_) => "notExposed",
             Error::Io(_) => "io",
         }
     }
@@ -67,7 +73,10 @@ mod tests {
             name: "api".into(),
             reason: "exited with status 3 before it became ready; last stderr: key=s3cr3t".into(),
         });
-        assert!(failed.to_string().contains("key=s3cr3t"), "Rust callers get it all");
+        assert!(
+            failed.to_string().contains("key=s3cr3t"),
+            "Rust callers get it all"
+        );
         let json = serde_json::to_value(&failed).unwrap();
         assert_eq!(
             json,
@@ -81,6 +90,9 @@ mod tests {
         let mut status = crate::supervisor::Status::stopped("api");
         status.error = Some("exited with status 1 while ready; last stderr: a | b".into());
         let shown = crate::models::status_for_page(status);
-        assert_eq!(shown.error.as_deref(), Some("exited with status 1 while ready"));
+        assert_eq!(
+            shown.error.as_deref(),
+            Some("exited with status 1 while ready")
+        );
     }
 }

@@ -78,6 +78,7 @@ export const errorKinds = [
   "unknownSidecar",
   "nameRequired",
   "notReady",
+  "notExposed",
   "failed",
   "stopped",
   "timeout",
@@ -100,6 +101,10 @@ export const errors = [
   {
     "kind": "notReady",
     "message": "sidecar `api` is not ready"
+  },
+  {
+    "kind": "notExposed",
+    "message": "sidecar `db` is internal (\"expose\": false): pages get neither its URL nor its token"
   },
   {
     "kind": "failed",

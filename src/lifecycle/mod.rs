@@ -34,7 +34,7 @@ pub(crate) fn setup<R: Runtime>(
     let supervisor = Arc::new(Supervisor::new(specs)?);
     keep_ledger(app, &supervisor);
     supervisor.start_all();
-    let sidecars = Sidecars::new(supervisor, runtime.clone());
+    let sidecars = Sidecars::new(supervisor, runtime.clone(), config.internal());
     app.resources_table()
         .add(exit::StopOnCleanup::new(sidecars.clone()));
     #[cfg(unix)]

@@ -51,6 +51,7 @@ fn every_error() -> Vec<Error> {
         sidecar(SupervisorError::UnknownSidecar("db".into())),
         Error::NameRequired(2),
         Error::NotReady("api".into()),
+        Error::NotExposed("db".into()),
         sidecar(SupervisorError::Failed {
             name: "api".into(),
             reason: "exited with status 3 before it became ready".into(),
@@ -78,6 +79,7 @@ fn every_error() -> Vec<Error> {
             )
             | Error::NameRequired(_)
             | Error::NotReady(_)
+            | Error::NotExposed(_)
             | Error::Io(_) => {}
         }
     }

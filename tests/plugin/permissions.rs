@@ -213,3 +213,27 @@ fn the_status_stream_needs_a_status_permission() {
         "{refused}"
     );
 }
+
+#[test]
+fn an_internal_sidecar_is_never_given_to_a_page_and_the_exposed_one_is_the_default() {
+    let (app, window) = app_granting_with(
+        json!({"sidecars": {
+            "api": {"command": "python3", "args": [fixture("serves_ok.py")], "autostart": false},
+            "db": {"command": "python3", "args": [fixture("serves_ok.py")], "autostart": false,
+                   "expose": false}
+        }}),
+        &["sidecar:default"],
+    );
+    for command in ["get_backend", "get_backend_url"] {
+        let refused = invoke(&window, command, json!({"name": "db"})).unwrap_err();
+        assert_eq!(refused["kind"], "notExposed", "{command}: {refused}");
+        // Without a name: the only exposed sidecar, `api` (stopped, so not ready).
+        let answer = invoke(&window, command, json!({})).unwrap_err();
+        assert!(
+            answer["message"].as_str().unwrap_or_default().contains("sidecar `api`"),
+            "{command}: {answer}"
+        );
+    }
+    // The Rust API still reaches it: internal means hidden from pages only.
+    assert!(app.sidecar("db").is_ok());
+}
