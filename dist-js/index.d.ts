@@ -60,7 +60,7 @@ export interface LogEvent extends LogEntry {
     name: string;
 }
 /** The error kinds of the plugin's commands. */
-export type PluginErrorKind = 'unknownSidecar' | 'nameRequired' | 'notReady' | 'notExposed' | 'failed' | 'stopped' | 'timeout' | 'config' | 'gone' | 'io';
+export type PluginErrorKind = 'unknownSidecar' | 'nameRequired' | 'notReady' | 'notExposed' | 'outOfScope' | 'failed' | 'stopped' | 'timeout' | 'config' | 'gone' | 'io';
 /**
  * A {@link PluginErrorKind}; `ipc` when the call did not reach the plugin (for example, a
  * command the app's capabilities do not allow); `foreignUrl` when {@link backendFetch} was given

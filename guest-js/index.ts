@@ -81,6 +81,7 @@ export type PluginErrorKind =
   | 'nameRequired'
   | 'notReady'
   | 'notExposed'
+  | 'outOfScope'
   | 'failed'
   | 'stopped'
   | 'timeout'

@@ -24,6 +24,9 @@ pub enum Error {
         "sidecar `{0}` is internal (\"expose\": false): pages get neither its URL nor its token"
     )]
     NotExposed(String),
+    /// The capability's scope for the command does not let the page use this sidecar.
+    #[error("this page may not use sidecar `{0}` here: the capability's scope for the command leaves it out")]
+    OutOfScope(String),
     /// An I/O error while setting up.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -44,6 +47,7 @@ impl Error {
             Error::NameRequired(_) => "nameRequired",
             Error::NotReady(_) => "notReady",
             Error::NotExposed(_) => "notExposed",
+            Error::OutOfScope(_) => "outOfScope",
             Error::Io(_) => "io",
         }
     }

@@ -16,6 +16,7 @@ mod engine_runtime;
 mod error;
 mod lifecycle;
 pub mod models;
+mod scope;
 mod streams;
 pub mod supervisor;
 
@@ -24,6 +25,7 @@ use tauri::{Manager, Runtime};
 
 pub use api::Sidecars;
 pub use error::{Error, Result};
+pub use scope::SidecarScope;
 pub use supervisor::SidecarSpec;
 
 /// The plugin with the sidecars of `tauri.conf.json`.

@@ -79,6 +79,7 @@ export const errorKinds = [
   "nameRequired",
   "notReady",
   "notExposed",
+  "outOfScope",
   "failed",
   "stopped",
   "timeout",
@@ -105,6 +106,10 @@ export const errors = [
   {
     "kind": "notExposed",
     "message": "sidecar `db` is internal (\"expose\": false): pages get neither its URL nor its token"
+  },
+  {
+    "kind": "outOfScope",
+    "message": "this page may not use sidecar `db` here: the capability's scope for the command leaves it out"
   },
   {
     "kind": "failed",

@@ -52,6 +52,7 @@ fn every_error() -> Vec<Error> {
         Error::NameRequired(2),
         Error::NotReady("api".into()),
         Error::NotExposed("db".into()),
+        Error::OutOfScope("db".into()),
         sidecar(SupervisorError::Failed {
             name: "api".into(),
             reason: "exited with status 3 before it became ready".into(),
@@ -80,6 +81,7 @@ fn every_error() -> Vec<Error> {
             | Error::NameRequired(_)
             | Error::NotReady(_)
             | Error::NotExposed(_)
+            | Error::OutOfScope(_)
             | Error::Io(_) => {}
         }
     }

@@ -69,10 +69,10 @@ pub(crate) fn app_granting(
 }
 
 /// The mock app of `config` (as `plugins.sidecar`) and its window `main`, whose capability
-/// grants `permissions`.
-pub(crate) fn app_granting_with(
+/// grants `permissions` (identifiers, or permission objects with a scope).
+pub(crate) fn app_granting_with<P: serde::Serialize>(
     config: serde_json::Value,
-    permissions: &[&str],
+    permissions: &[P],
 ) -> (
     App<tauri::test::MockRuntime>,
     WebviewWindow<tauri::test::MockRuntime>,
@@ -230,10 +230,44 @@ fn an_internal_sidecar_is_never_given_to_a_page_and_the_exposed_one_is_the_defau
         // Without a name: the only exposed sidecar, `api` (stopped, so not ready).
         let answer = invoke(&window, command, json!({})).unwrap_err();
         assert!(
-            answer["message"].as_str().unwrap_or_default().contains("sidecar `api`"),
+            answer["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("sidecar `api`"),
             "{command}: {answer}"
         );
     }
     // The Rust API still reaches it: internal means hidden from pages only.
     assert!(app.sidecar("db").is_ok());
+}
+
+#[test]
+fn a_scoped_permission_gives_a_page_only_the_sidecars_it_names() {
+    let two = json!({"sidecars": {
+        "api": {"command": "python3", "args": [fixture("serves_ok.py")], "autostart": false},
+        "db": {"command": "python3", "args": [fixture("serves_ok.py")], "autostart": false}
+    }});
+    let (_app, window) = app_granting_with(
+        two.clone(),
+        &[
+            json!({"identifier": "sidecar:default", "allow": [{"name": "api"}]}),
+            json!({"identifier": "sidecar:allow-restart", "deny": [{"name": "db"}]}),
+        ],
+    );
+    let refused = invoke(&window, "get_backend", json!({"name": "db"})).unwrap_err();
+    assert_eq!(refused["kind"], "outOfScope", "{refused}");
+    let statuses = invoke(&window, "status", json!({})).unwrap();
+    let names: Vec<&str> = statuses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["api"], "the status of a sidecar out of scope is not shown");
+    let refused = invoke(&window, "restart", json!({"name": "db"})).unwrap_err();
+    assert_eq!(refused["kind"], "outOfScope", "{refused}");
+    // Without a scope, a permission leaves every sidecar to the page.
+    let (_app, window) = app_granting_with(two, &["sidecar:default"]);
+    let statuses = invoke(&window, "status", json!({})).unwrap();
+    assert_eq!(statuses.as_array().unwrap().len(), 2);
 }
