@@ -86,9 +86,15 @@ impl Builder {
             .on_page_load(|webview, page| {
                 // A new document in this webview: the old one's streams must not reach it.
                 if page.event() == tauri::webview::PageLoadEvent::Started {
-                    webview
-                        .state::<streams::Streams>()
-                        .end_page(webview.label());
+                    if let Some(streams) = webview.try_state::<streams::Streams>() {
+                        let ended = streams.end_page(webview.label());
+                        if ended > 0 {
+                            log::debug!(
+                                "webview `{}` loads a new document: its {ended} stream(s) ended",
+                                webview.label()
+                            );
+                        }
+                    }
                 }
             })
             .on_event(lifecycle::on_event)

@@ -66,9 +66,10 @@ impl Streams {
         });
     }
 
-    /// Stops every stream of webview `owner`: it loads another document, or is gone.
-    pub fn end_page(&self, owner: &str) {
-        end(&self.running, |(webview, _)| webview == owner);
+    /// Stops every stream of webview `owner`: it loads another document, or is gone. Returns
+    /// how many there were.
+    pub fn end_page(&self, owner: &str) -> usize {
+        end(&self.running, |(webview, _)| webview == owner)
     }
 
     /// How many streams run.
@@ -78,15 +79,17 @@ impl Streams {
     }
 }
 
-/// Removes the streams whose key `matches`, aborting their tasks.
-fn end(running: &Mutex<HashMap<Key, Vec<AbortHandle>>>, matches: impl Fn(&Key) -> bool) {
+/// Removes the streams (one per channel) whose key `matches`, aborting their tasks; returns
+/// how many channels stopped.
+fn end(running: &Mutex<HashMap<Key, Vec<AbortHandle>>>, matches: impl Fn(&Key) -> bool) -> usize {
     let mut running = lock(running);
     let ended: Vec<Key> = running.keys().filter(|k| matches(k)).cloned().collect();
-    for key in ended {
-        for task in running.remove(&key).into_iter().flatten() {
+    for key in &ended {
+        for task in running.remove(key).into_iter().flatten() {
             task.abort();
         }
     }
+    ended.len()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -263,7 +263,11 @@ fn a_scoped_permission_gives_a_page_only_the_sidecars_it_names() {
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["api"], "the status of a sidecar out of scope is not shown");
+    assert_eq!(
+        names,
+        ["api"],
+        "the status of a sidecar out of scope is not shown"
+    );
     let refused = invoke(&window, "restart", json!({"name": "db"})).unwrap_err();
     assert_eq!(refused["kind"], "outOfScope", "{refused}");
     // Without a scope, a permission leaves every sidecar to the page.
